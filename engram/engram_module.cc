@@ -1,0 +1,140 @@
+#include "engram/engram_module.h"
+
+#include <ATen/ops/rms_norm.h>
+#include <torch/nn/functional/activation.h>
+#include <torch/nn/init.h>
+
+#include <cmath>
+#include <string>
+
+#include "engram/hash_tensor.h"
+
+namespace engram {
+
+RMSNormImpl::RMSNormImpl(int64_t dim, std::optional<double> eps) : eps_(eps) {
+  weight = register_parameter("weight", torch::ones({dim}));
+}
+
+torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
+  return at::rms_norm(x, {weight.size(0)}, weight, eps_);
+}
+
+MultiHeadEmbeddingImpl::MultiHeadEmbeddingImpl(const std::vector<int64_t>& table_sizes, int64_t head_dim) {
+  std::vector<int64_t> starts;
+  int64_t total = 0;
+  for (int64_t n : table_sizes) {
+    starts.push_back(total);
+    total += n;
+  }
+  offsets = register_buffer("offsets", torch::tensor(starts, torch::kLong));
+  embedding = register_module("embedding", torch::nn::Embedding(total, head_dim));
+}
+
+void MultiHeadEmbeddingImpl::to(torch::Device device, torch::Dtype dtype, bool non_blocking) {
+  embedding->to(device, dtype, non_blocking);
+  offsets.set_data(offsets.to(device, torch::kLong, non_blocking));
+}
+
+void MultiHeadEmbeddingImpl::to(torch::Dtype dtype, bool non_blocking) {
+  embedding->to(dtype, non_blocking);
+}
+
+void MultiHeadEmbeddingImpl::to(torch::Device device, bool non_blocking) {
+  torch::nn::Module::to(device, non_blocking);
+}
+
+torch::Tensor MultiHeadEmbeddingImpl::forward(const torch::Tensor& hash_ids) {
+  return embedding->forward(hash_ids + offsets);
+}
+
+ShortConvImpl::ShortConvImpl(int64_t hidden_size, int64_t kernel_size, int64_t dilation, double norm_eps,
+                             int64_t hc_mult)
+    : hc_mult_(hc_mult), dilation_(dilation), kernel_size_(kernel_size) {
+  const int64_t channels = hidden_size * hc_mult;
+  conv = register_module("conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(channels, channels, kernel_size)
+                                                       .groups(channels)
+                                                       .bias(false)
+                                                       .padding((kernel_size - 1) * dilation)
+                                                       .dilation(dilation)));
+  norms = register_module("norms", torch::nn::ModuleList());
+  for (int64_t g = 0; g < hc_mult; ++g) norms->push_back(RMSNorm(hidden_size, norm_eps));
+}
+
+torch::Tensor ShortConvImpl::forward(const torch::Tensor& x) {
+  TORCH_CHECK(x.dim() == 4 && x.size(2) == hc_mult_, "ShortConv expects [B, T, ", hc_mult_, ", H], got ",
+              x.sizes());
+  const int64_t length = x.size(1);
+  std::vector<torch::Tensor> normed;
+  normed.reserve(hc_mult_);
+  for (int64_t g = 0; g < hc_mult_; ++g) {
+    normed.push_back(norms[g]->as<RMSNormImpl>()->forward(x.select(2, g)));
+  }
+  // Channels are branch-major (c = g * H + h), as torch.cat over the last dim gives.
+  torch::Tensor y = conv->forward(torch::cat(normed, -1).transpose(1, 2));
+  y = torch::nn::functional::silu(y.narrow(2, 0, length));
+  return y.transpose(1, 2).reshape(x.sizes());
+}
+
+EngramImpl::EngramImpl(EngramConfig config, std::shared_ptr<const NgramHashMapping> hashing, int64_t layer_id)
+    : config_(std::move(config)), hashing_(std::move(hashing)), layer_id_(layer_id) {
+  config_.validate();
+  const LayerHashParams& params = hashing_->layer(layer_id);
+  const int64_t hidden = config_.hidden_size;
+  const int64_t engram_hidden = config_.engram_hidden_size();
+  multi_head_embedding =
+      register_module("multi_head_embedding", MultiHeadEmbedding(params.table_sizes, config_.head_dim()));
+  short_conv = register_module("short_conv", ShortConv(hidden, config_.kernel_size, config_.conv_dilation(),
+                                                       config_.short_conv_norm_eps, config_.hc_mult));
+  if (config_.conv_zero_init) {
+    torch::NoGradGuard no_grad;
+    short_conv->conv->weight.zero_();
+  }
+  value_proj = register_module("value_proj", torch::nn::Linear(engram_hidden, hidden));
+  key_projs = register_module("key_projs", torch::nn::ModuleList());
+  norm1 = register_module("norm1", torch::nn::ModuleList());
+  norm2 = register_module("norm2", torch::nn::ModuleList());
+  for (int g = 0; g < config_.hc_mult; ++g) {
+    key_projs->push_back(torch::nn::Linear(engram_hidden, hidden));
+    norm1->push_back(RMSNorm(hidden, std::nullopt));
+    norm2->push_back(RMSNorm(hidden, std::nullopt));
+  }
+}
+
+torch::Tensor EngramImpl::forward(const torch::Tensor& hidden_states, const torch::Tensor& input_ids) {
+  const torch::Tensor hash_ids = hash_ngrams(*hashing_, input_ids.to(hidden_states.device()), layer_id_);
+  return forward_from_hashes(hidden_states, hash_ids).output;
+}
+
+EngramTrace EngramImpl::forward_from_hashes(const torch::Tensor& hidden_states, const torch::Tensor& hash_ids) {
+  const int64_t groups = config_.hc_mult;
+  TORCH_CHECK(hidden_states.dim() == 4 && hidden_states.size(2) == groups &&
+                  hidden_states.size(3) == config_.hidden_size,
+              "Engram layer ", layer_id_, ": hidden_states must be [B, T, ", groups, ", ", config_.hidden_size,
+              "], got ", hidden_states.sizes());
+  TORCH_CHECK(hash_ids.dim() == 3 && hash_ids.size(0) == hidden_states.size(0) &&
+                  hash_ids.size(1) == hidden_states.size(1) && hash_ids.size(2) == hashing_->config().heads_per_layer(),
+              "Engram layer ", layer_id_, ": hash_ids must be [B, T, heads] matching hidden_states, got ",
+              hash_ids.sizes());
+  EngramTrace trace;
+  trace.hash_ids = hash_ids;
+  trace.embeddings = multi_head_embedding->forward(hash_ids).flatten(-2);
+  const double score_divisor = std::sqrt(static_cast<double>(config_.hidden_size));
+  std::vector<torch::Tensor> gates;
+  gates.reserve(groups);
+  for (int64_t g = 0; g < groups; ++g) {
+    const torch::Tensor key = key_projs[g]->as<torch::nn::LinearImpl>()->forward(trace.embeddings);
+    const torch::Tensor normed_key = norm1[g]->as<RMSNormImpl>()->forward(key);
+    const torch::Tensor normed_query = norm2[g]->as<RMSNormImpl>()->forward(hidden_states.select(2, g));
+    torch::Tensor score = (normed_key * normed_query).sum(-1) / score_divisor;
+    // sign(0) = 0 keeps a zero score at gate 0.5, as the reference does.
+    score = score.abs().clamp_min(1e-6).sqrt() * score.sign();
+    gates.push_back(score.sigmoid().unsqueeze(-1));
+  }
+  trace.gates = torch::stack(gates, 2);
+  trace.value = trace.gates * value_proj->forward(trace.embeddings).unsqueeze(2);
+  trace.short_conv_out = short_conv->forward(trace.value);
+  trace.output = trace.value + trace.short_conv_out;
+  return trace;
+}
+
+}  // namespace engram

@@ -1,0 +1,97 @@
+#pragma once
+// The Engram module in LibTorch, with parameter and buffer names equal to the reference state_dict:
+//   multi_head_embedding.{offsets, embedding.weight}, short_conv.{conv.weight, norms.G.weight},
+//   value_proj.{weight, bias}, key_projs.G.{weight, bias}, norm1.G.weight, norm2.G.weight.
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include <memory>
+#include <optional>
+
+#include "engram/engram_config.h"
+#include "engram/ngram_hash.h"
+
+namespace engram {
+
+// torch 2.x nn.RMSNorm: y = x * rsqrt(mean(x^2) + eps) * weight; eps unset means finfo(dtype).eps.
+class RMSNormImpl : public torch::nn::Module {
+ public:
+  RMSNormImpl(int64_t dim, std::optional<double> eps);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight;
+
+ private:
+  std::optional<double> eps_;
+};
+TORCH_MODULE(RMSNorm);
+
+class MultiHeadEmbeddingImpl : public torch::nn::Module {
+ public:
+  MultiHeadEmbeddingImpl(const std::vector<int64_t>& table_sizes, int64_t head_dim);
+  // hash_ids [..., heads] -> [..., heads, head_dim]
+  torch::Tensor forward(const torch::Tensor& hash_ids);
+  // Module::to converts every buffer; the row offsets must stay int64 whatever the compute dtype.
+  void to(torch::Device device, torch::Dtype dtype, bool non_blocking = false) override;
+  void to(torch::Dtype dtype, bool non_blocking = false) override;
+  void to(torch::Device device, bool non_blocking = false) override;
+  torch::Tensor offsets;
+  torch::nn::Embedding embedding{nullptr};
+};
+TORCH_MODULE(MultiHeadEmbedding);
+
+class ShortConvImpl : public torch::nn::Module {
+ public:
+  ShortConvImpl(int64_t hidden_size, int64_t kernel_size, int64_t dilation, double norm_eps, int64_t hc_mult);
+  // [B, T, G, H] -> SiLU(causal depthwise dilated conv(per-branch RMSNorm(x))), same shape
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Conv1d conv{nullptr};
+  torch::nn::ModuleList norms;
+
+ private:
+  int64_t hc_mult_;
+  int64_t dilation_;
+  int64_t kernel_size_;
+};
+TORCH_MODULE(ShortConv);
+
+struct EngramTrace {
+  torch::Tensor hash_ids;        // [B, T, heads]
+  torch::Tensor embeddings;      // [B, T, heads * head_dim]
+  torch::Tensor gates;           // [B, T, G, 1]
+  torch::Tensor value;           // [B, T, G, H], before the short conv
+  torch::Tensor short_conv_out;  // [B, T, G, H]
+  torch::Tensor output;          // value + short_conv_out
+};
+
+class EngramImpl : public torch::nn::Module {
+ public:
+  // The hash mapping is shared by all Engram layers of a model (its primes depend on all of them).
+  EngramImpl(EngramConfig config, std::shared_ptr<const NgramHashMapping> hashing, int64_t layer_id);
+
+  // hidden_states [B, T, G, H], input_ids [B, T] raw token ids -> [B, T, G, H]
+  torch::Tensor forward(const torch::Tensor& hidden_states, const torch::Tensor& input_ids);
+  // The same from precomputed hash ids [B, T, heads], with every intermediate kept.
+  EngramTrace forward_from_hashes(const torch::Tensor& hidden_states, const torch::Tensor& hash_ids);
+
+  int64_t layer_id() const { return layer_id_; }
+  const EngramConfig& config() const { return config_; }
+  const NgramHashMapping& hashing() const { return *hashing_; }
+
+  MultiHeadEmbedding multi_head_embedding{nullptr};
+  ShortConv short_conv{nullptr};
+  torch::nn::Linear value_proj{nullptr};
+  torch::nn::ModuleList key_projs, norm1, norm2;
+
+ private:
+  EngramConfig config_;
+  std::shared_ptr<const NgramHashMapping> hashing_;
+  int64_t layer_id_;
+};
+TORCH_MODULE(Engram);
+
+}  // namespace engram

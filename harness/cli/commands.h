@@ -1,0 +1,17 @@
+#pragma once
+// Each verb registers its options on the shared CLI11 app and returns the action to run when chosen.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace engram::cli {
+
+using Action = std::function<int()>;
+
+// `engram-bench engram hash|forward`
+void add_engram_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
+// `engram-bench run`: the main job.
+void add_run_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
+
+}  // namespace engram::cli

@@ -1,0 +1,34 @@
+#include <c10/util/Exception.h>
+
+#include <exception>
+#include <iostream>
+
+#include "harness/cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"engram-bench: evaluation and benchmark harness for Engram conditional-memory models and their "
+               "MoE and dense baselines"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "engram-bench 0.1.0");
+  std::vector<std::pair<CLI::App*, engram::cli::Action>> actions;
+  engram::cli::add_run_command(app, actions);
+  engram::cli::add_engram_commands(app, actions);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (auto& [command, action] : actions) {
+      if (command->parsed()) return action();
+    }
+    std::cerr << app.help();
+    return 2;
+  } catch (const c10::Error& e) {
+    std::cerr << "engram-bench: error: " << e.what_without_backtrace() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "engram-bench: error: " << e.what() << "\n";
+    return 1;
+  }
+}

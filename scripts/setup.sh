@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything the build needs; safe to run twice.
+#   Debian packages: compiler tool chain, ccache, Ninja, nlohmann/json, CLI11, ICU, fmt,
+#                    GoogleTest, Google Benchmark.
+#   PyPI: the `torch` wheel into .venv/ (its LibTorch is what we link against).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+debs=(build-essential cmake ninja-build ccache pkg-config python3-venv
+      nlohmann-json3-dev libcli11-dev libicu-dev libfmt-dev
+      libgtest-dev libgmock-dev libbenchmark-dev)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi
+
+# The torch version is pinned so that every machine links the same LibTorch.
+TORCH_VERSION="${ENGRAM_TORCH_VERSION:-2.15.0}"
+py="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$py" -m venv .venv
+fi
+if ! .venv/bin/python -c "import torch, sys; sys.exit(0 if torch.__version__.split('+')[0] == '$TORCH_VERSION' else 1)" 2>/dev/null; then
+  echo "setup: installing torch==$TORCH_VERSION into .venv"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q "torch==$TORCH_VERSION" numpy
+fi
+.venv/bin/python -c "import torch; print('setup: torch', torch.__version__, 'cmake prefix', torch.utils.cmake_prefix_path)"
