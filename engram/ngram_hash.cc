@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 
+#include "engram/ngram_hash_simd.h"
 #include "engram/numpy_rng.h"
 #include "engram/primes.h"
 
@@ -69,9 +70,12 @@ NgramHashMapping::NgramHashMapping(NgramHashConfig config, std::vector<int64_t> 
         params.table_sizes.push_back(p);
         params.row_offsets.push_back(offset);
         params.moduli.emplace_back(static_cast<uint64_t>(p));
+        params.reciprocals.push_back(1.0 / static_cast<double>(p));
         offset += p;
       }
     }
+    params.vector_path = simd::cpu_has_avx512() &&
+                         simd::simd_moduli_supported(params.table_sizes.data(), static_cast<int>(params.table_sizes.size()));
     layers_.push_back(std::move(params));
   }
 }
@@ -124,12 +128,18 @@ void NgramHashMapping::hash_rows(const int64_t* compressed, int64_t length, cons
                                  int64_t begin, int64_t end, int64_t* out) const {
   const int max_n = config_.max_ngram_size;
   const int heads = config_.n_head_per_ngram;
+  if (params.vector_path && use_vector_path_) {
+    const simd::RowHashArgs args{compressed, length, params.multipliers.data(), params.table_sizes.data(),
+                                 params.reciprocals.data(), max_n, heads, pad_id_compressed_};
+    simd::hash_rows_avx512(args, begin, end, out);
+    return;
+  }
   const int total_heads = config_.heads_per_layer();
   const int64_t* multipliers = params.multipliers.data();
   const FloorModulus* moduli = params.moduli.data();
   const int64_t pad = pad_id_compressed_;
-  for (int64_t pos = begin; pos < end; ++pos) {
-    const int64_t t = pos % length;
+  // t is the position within its row; counted rather than divided for on every step.
+  for (int64_t pos = begin, t = begin % length; pos < end; ++pos, t = t + 1 == length ? 0 : t + 1) {
     const int64_t* current = compressed + pos;
     int64_t* dst = out + pos * total_heads;
     int64_t mix = wrapping_mul(*current, multipliers[0]);

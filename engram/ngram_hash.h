@@ -35,6 +35,8 @@ struct LayerHashParams {
   std::vector<int64_t> table_sizes;             // primes flattened order-major, head-minor
   std::vector<int64_t> row_offsets;             // exclusive prefix sum of table_sizes
   std::vector<FloorModulus> moduli;             // one per flattened head
+  std::vector<double> reciprocals;              // 1 / table size, for the vector path
+  bool vector_path = false;                     // table sizes suit the AVX-512 path
   int64_t total_rows() const;
 };
 
@@ -58,6 +60,9 @@ class NgramHashMapping {
   // threads <= 0 uses every hardware thread.
   void hash_layer(const int64_t* compressed, int64_t batch, int64_t length, int64_t layer_id,
                   int64_t* out, int threads = 1) const;
+  // Tests force the portable scalar loop to check it against the vector one.
+  void set_vector_path_enabled(bool enabled) { use_vector_path_ = enabled; }
+  bool vector_path_active(int64_t layer_id) const { return use_vector_path_ && layer(layer_id).vector_path; }
   // The pre-modulo XOR mix for order n, [batch, length]; exposed for parity checks.
   void mix_layer(const int64_t* compressed, int64_t batch, int64_t length, int64_t layer_id, int n,
                  int64_t* out) const;
@@ -71,6 +76,7 @@ class NgramHashMapping {
   int64_t tokenizer_vocab_size_ = 0;
   int64_t pad_id_compressed_ = 0;
   int64_t half_bound_ = 0;
+  bool use_vector_path_ = true;
   std::vector<LayerHashParams> layers_;
 };
 
