@@ -26,8 +26,11 @@ void write_file_atomically(const std::string& path, const std::string& contents)
     }
     written += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int error = errno;
+  const bool synced = ::fsync(fd) == 0;
+  const int sync_error = errno;
+  const bool closed = ::close(fd) == 0;
+  if (!synced || !closed) {
+    const int error = synced ? errno : sync_error;
     ::unlink(temporary.c_str());
     throw std::runtime_error(temporary + ": flush failed: " + std::strerror(error));
   }

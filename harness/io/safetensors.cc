@@ -76,6 +76,7 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& s
   struct Region {
     uint64_t begin, end;
     std::string name;
+    at::Tensor tensor;
   };
   std::vector<Region> regions;
   for (auto it = header.begin(); it != header.end(); ++it) {
@@ -125,23 +126,18 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& s
       fail(source, where + ": field 'shape' with dtype " + dtype + " needs " + std::to_string(elements * info->bytes) +
                        " bytes but 'data_offsets' span " + std::to_string(end - begin));
     }
-    regions.push_back({begin, end, name});
     at::Tensor tensor = at::empty(shape, at::TensorOptions().dtype(info->type));
     if (end > begin) std::memcpy(tensor.data_ptr(), bytes.data() + data_begin + begin, end - begin);
-    file.tensors.emplace_back(name, std::move(tensor));
+    regions.push_back({begin, end, name, std::move(tensor)});
   }
+  // File order, which is also what the overlap check needs.
   std::sort(regions.begin(), regions.end(), [](const Region& a, const Region& b) { return a.begin < b.begin; });
   for (std::size_t i = 1; i < regions.size(); ++i) {
     if (regions[i].begin < regions[i - 1].end) {
       fail(source, "tensors '" + regions[i - 1].name + "' and '" + regions[i].name + "': field 'data_offsets' overlap");
     }
   }
-  std::sort(file.tensors.begin(), file.tensors.end(), [&](const auto& a, const auto& b) {
-    const auto pos = [&](const std::string& n) {
-      return std::find_if(regions.begin(), regions.end(), [&](const Region& r) { return r.name == n; })->begin;
-    };
-    return pos(a.first) < pos(b.first);
-  });
+  for (Region& region : regions) file.tensors.emplace_back(std::move(region.name), std::move(region.tensor));
   return file;
 }
 
