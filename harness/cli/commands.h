@@ -11,6 +11,8 @@ using Action = std::function<int()>;
 
 // `engram-bench engram hash|forward`
 void add_engram_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
+// `engram-bench inspect PATH`
+void add_inspect_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 // `engram-bench run`: the main job.
 void add_run_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, engram::cli::Action>> actions;
   engram::cli::add_run_command(app, actions);
   engram::cli::add_engram_commands(app, actions);
+  engram::cli::add_inspect_command(app, actions);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

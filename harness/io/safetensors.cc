@@ -4,42 +4,78 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <limits>
-#include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 #include "engram/atomic_file.h"
+#include "harness/io/mapped_file.h"
 
 namespace engram::io {
 namespace {
 
-// A header larger than this is not a tensor index but a corrupt or hostile file.
-constexpr uint64_t kMaxHeaderBytes = 100ull << 20;
-
-struct DtypeInfo {
-  const char* name;
-  at::ScalarType type;
-  std::size_t bytes;
-};
-
-const std::vector<DtypeInfo>& dtype_table() {
-  static const std::vector<DtypeInfo> table = {
-      {"F64", at::kDouble, 8}, {"F32", at::kFloat, 4},  {"F16", at::kHalf, 2},    {"BF16", at::kBFloat16, 2},
-      {"I64", at::kLong, 8},   {"I32", at::kInt, 4},    {"I16", at::kShort, 2},   {"I8", at::kChar, 1},
-      {"U8", at::kByte, 1},    {"BOOL", at::kBool, 1},  {"F8_E4M3", at::kFloat8_e4m3fn, 1},
-      {"F8_E5M2", at::kFloat8_e5m2, 1}, {"U16", at::kUInt16, 2}, {"U32", at::kUInt32, 4}, {"U64", at::kUInt64, 8},
+const std::vector<std::pair<std::string, at::ScalarType>>& scalar_types() {
+  static const std::vector<std::pair<std::string, at::ScalarType>> table = {
+      {"F64", at::kDouble},  {"F32", at::kFloat},        {"F16", at::kHalf},          {"BF16", at::kBFloat16},
+      {"F8_E4M3", at::kFloat8_e4m3fn}, {"F8_E5M2", at::kFloat8_e5m2}, {"I64", at::kLong}, {"I32", at::kInt},
+      {"I16", at::kShort},   {"I8", at::kChar},          {"U64", at::kUInt64},        {"U32", at::kUInt32},
+      {"U16", at::kUInt16},  {"U8", at::kByte},          {"BOOL", at::kBool},
   };
   return table;
 }
 
-[[noreturn]] void fail(const std::string& source, const std::string& what) {
-  throw std::runtime_error(source + ": " + what);
+const std::string& dtype_name_of(at::ScalarType type, const std::string& tensor_name) {
+  for (const auto& [name, t] : scalar_types()) {
+    if (t == type) return name;
+  }
+  throw std::invalid_argument("safetensors: tensor '" + tensor_name + "' has dtype " +
+                              std::string(c10::toString(type)) + ", which the format cannot hold");
 }
 
 }  // namespace
+
+at::ScalarType scalar_type_of(const SafetensorsDtype& dtype) {
+  for (const auto& [name, type] : scalar_types()) {
+    if (name == dtype.name) return type;
+  }
+  throw std::runtime_error("safetensors dtype '" + dtype.name + "' has no LibTorch equivalent");
+}
+
+SafetensorsReader SafetensorsReader::open(const std::string& path) {
+  SafetensorsReader reader;
+  reader.path_ = path;
+  reader.file_ = MappedFile::map(path);
+  reader.header_ = parse_safetensors_header(reader.file_->data(), reader.file_->size(), path);
+  return reader;
+}
+
+SafetensorsReader SafetensorsReader::from_bytes(std::string bytes, const std::string& source) {
+  SafetensorsReader reader;
+  reader.path_ = source;
+  reader.file_ = MappedFile::hold(std::move(bytes));
+  reader.header_ = parse_safetensors_header(reader.file_->data(), reader.file_->size(), source);
+  return reader;
+}
+
+at::Tensor SafetensorsReader::tensor(const std::string& name) const {
+  const SafetensorsEntry* entry = header_.find(name);
+  if (entry == nullptr) throw std::runtime_error(path_ + ": no tensor named '" + name + "'");
+  return tensor(*entry);
+}
+
+at::Tensor SafetensorsReader::tensor(const SafetensorsEntry& entry) const {
+  const at::ScalarType type = scalar_type_of(entry.dtype);
+  uint8_t* bytes = file_->data() + header_.data_offset + entry.begin;
+  const auto options = at::TensorOptions().dtype(type);
+  if (entry.end == entry.begin) return at::empty(entry.shape, options);
+  if (reinterpret_cast<uintptr_t>(bytes) % entry.dtype.bytes != 0) {
+    at::Tensor copy = at::empty(entry.shape, options);
+    std::memcpy(copy.data_ptr(), bytes, entry.end - entry.begin);
+    return copy;
+  }
+  std::shared_ptr<const MappedFile> keep_alive = file_;
+  return at::from_blob(bytes, entry.shape, [keep_alive](void*) mutable { keep_alive.reset(); }, options);
+}
 
 bool SafetensorsFile::contains(const std::string& name) const {
   return std::any_of(tensors.begin(), tensors.end(), [&](const auto& entry) { return entry.first == name; });
@@ -49,104 +85,23 @@ const at::Tensor& SafetensorsFile::get(const std::string& name) const {
   for (const auto& entry : tensors) {
     if (entry.first == name) return entry.second;
   }
-  fail(source, "no tensor named '" + name + "'");
+  throw std::runtime_error(source + ": no tensor named '" + name + "'");
 }
 
-SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& source) {
-  if (bytes.size() < 8) fail(source, "too short for a safetensors header (" + std::to_string(bytes.size()) + " bytes)");
-  uint64_t header_size = 0;
-  for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | static_cast<uint8_t>(bytes[i]);
-  if (header_size > kMaxHeaderBytes) fail(source, "header length " + std::to_string(header_size) + " is implausible");
-  if (header_size > bytes.size() - 8) {
-    fail(source, "header length " + std::to_string(header_size) + " runs past the end of the file (" +
-                     std::to_string(bytes.size()) + " bytes): truncated?");
-  }
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(header_size));
-  } catch (const nlohmann::json::exception& e) {
-    fail(source, std::string("header is not valid JSON: ") + e.what());
-  }
-  if (!header.is_object()) fail(source, "header is not a JSON object");
-  const uint64_t data_begin = 8 + header_size;
-  const uint64_t data_size = bytes.size() - data_begin;
-
+namespace {
+SafetensorsFile collect(const SafetensorsReader& reader) {
   SafetensorsFile file;
-  file.source = source;
-  struct Region {
-    uint64_t begin, end;
-    std::string name;
-    at::Tensor tensor;
-  };
-  std::vector<Region> regions;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    const std::string& name = it.key();
-    if (name == "__metadata__") {
-      if (!it->is_object()) fail(source, "field '__metadata__' is not an object");
-      for (auto m = it->begin(); m != it->end(); ++m) {
-        if (!m->is_string()) fail(source, "field '__metadata__." + m.key() + "' is not a string");
-        file.metadata[m.key()] = m->get<std::string>();
-      }
-      continue;
-    }
-    const std::string where = "tensor '" + name + "'";
-    const auto& entry = *it;
-    if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets")) {
-      fail(source, where + ": needs fields 'dtype', 'shape' and 'data_offsets'");
-    }
-    if (!entry["dtype"].is_string()) fail(source, where + ": field 'dtype' is not a string");
-    const std::string dtype = entry["dtype"].get<std::string>();
-    const auto& table = dtype_table();
-    const auto info = std::find_if(table.begin(), table.end(), [&](const DtypeInfo& d) { return dtype == d.name; });
-    if (info == table.end()) fail(source, where + ": unsupported field 'dtype' " + dtype);
-    if (!entry["shape"].is_array()) fail(source, where + ": field 'shape' is not an array");
-    std::vector<int64_t> shape;
-    uint64_t elements = 1;
-    for (const auto& dim : entry["shape"]) {
-      if (!dim.is_number_unsigned()) fail(source, where + ": field 'shape' holds a non-integer or negative size");
-      const uint64_t d = dim.get<uint64_t>();
-      if (d > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
-          (d != 0 && elements > std::numeric_limits<uint64_t>::max() / d)) {
-        fail(source, where + ": field 'shape' overflows");
-      }
-      elements *= d;
-      shape.push_back(static_cast<int64_t>(d));
-    }
-    const auto& offsets = entry["data_offsets"];
-    if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
-        !offsets[1].is_number_unsigned()) {
-      fail(source, where + ": field 'data_offsets' must be two non-negative integers");
-    }
-    const uint64_t begin = offsets[0].get<uint64_t>(), end = offsets[1].get<uint64_t>();
-    if (begin > end || end > data_size) {
-      fail(source, where + ": field 'data_offsets' [" + std::to_string(begin) + ", " + std::to_string(end) +
-                       ") lies outside the " + std::to_string(data_size) + "-byte data section");
-    }
-    if (elements > std::numeric_limits<uint64_t>::max() / info->bytes || elements * info->bytes != end - begin) {
-      fail(source, where + ": field 'shape' with dtype " + dtype + " needs " + std::to_string(elements * info->bytes) +
-                       " bytes but 'data_offsets' span " + std::to_string(end - begin));
-    }
-    at::Tensor tensor = at::empty(shape, at::TensorOptions().dtype(info->type));
-    if (end > begin) std::memcpy(tensor.data_ptr(), bytes.data() + data_begin + begin, end - begin);
-    regions.push_back({begin, end, name, std::move(tensor)});
-  }
-  // File order, which is also what the overlap check needs.
-  std::sort(regions.begin(), regions.end(), [](const Region& a, const Region& b) { return a.begin < b.begin; });
-  for (std::size_t i = 1; i < regions.size(); ++i) {
-    if (regions[i].begin < regions[i - 1].end) {
-      fail(source, "tensors '" + regions[i - 1].name + "' and '" + regions[i].name + "': field 'data_offsets' overlap");
-    }
-  }
-  for (Region& region : regions) file.tensors.emplace_back(std::move(region.name), std::move(region.tensor));
+  file.source = reader.path();
+  file.metadata = reader.header().metadata;
+  for (const SafetensorsEntry& entry : reader.header().entries) file.tensors.emplace_back(entry.name, reader.tensor(entry));
   return file;
 }
+}  // namespace
 
-SafetensorsFile read_safetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_safetensors(buffer.str(), path);
+SafetensorsFile read_safetensors(const std::string& path) { return collect(SafetensorsReader::open(path)); }
+
+SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& source) {
+  return collect(SafetensorsReader::from_bytes(bytes, source));
 }
 
 std::string serialize_safetensors(const std::vector<std::pair<std::string, at::Tensor>>& tensors,
@@ -156,13 +111,11 @@ std::string serialize_safetensors(const std::vector<std::pair<std::string, at::T
   std::vector<at::Tensor> contiguous;
   uint64_t offset = 0;
   for (const auto& [name, tensor] : tensors) {
-    const auto& table = dtype_table();
-    const auto info = std::find_if(table.begin(), table.end(),
-                                   [&](const DtypeInfo& d) { return d.type == tensor.scalar_type(); });
-    if (info == table.end()) throw std::invalid_argument("safetensors: tensor '" + name + "' has an unsupported dtype");
+    if (header.contains(name)) throw std::invalid_argument("safetensors: tensor '" + name + "' given twice");
+    const std::string& dtype = dtype_name_of(tensor.scalar_type(), name);
     at::Tensor data = tensor.detach().to(at::kCPU).contiguous();
-    const uint64_t size = static_cast<uint64_t>(data.numel()) * info->bytes;
-    header[name] = {{"dtype", info->name}, {"shape", data.sizes().vec()}, {"data_offsets", {offset, offset + size}}};
+    const uint64_t size = static_cast<uint64_t>(data.nbytes());
+    header[name] = {{"dtype", dtype}, {"shape", data.sizes().vec()}, {"data_offsets", {offset, offset + size}}};
     offset += size;
     contiguous.push_back(std::move(data));
   }
@@ -170,12 +123,10 @@ std::string serialize_safetensors(const std::vector<std::pair<std::string, at::T
   header_text.append((8 - (8 + header_text.size()) % 8) % 8, ' ');
   std::string out;
   out.reserve(8 + header_text.size() + offset);
-  uint64_t n = header_text.size();
+  const uint64_t n = header_text.size();
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
   out += header_text;
-  for (const at::Tensor& data : contiguous) {
-    out.append(static_cast<const char*>(data.data_ptr()), data.nbytes());
-  }
+  for (const at::Tensor& data : contiguous) out.append(static_cast<const char*>(data.data_ptr()), data.nbytes());
   return out;
 }
 

@@ -1,25 +1,54 @@
 #pragma once
-// safetensors files: an 8-byte little-endian header length N, N bytes of JSON header, then the raw
-// little-endian tensor data. The reader checks everything the header claims against the file
-// before touching the data; the writer is atomic (temporary file, then rename).
+// safetensors files: memory-mapped reading with every header claim checked against the file
+// (harness/io/safetensors_header.h), and atomic writing (temporary file, then rename).
 
 #include <ATen/core/Tensor.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "harness/io/safetensors_header.h"
+
 namespace engram::io {
 
+class MappedFile;
+
+// One file, mapped once. Tensors are views into the mapping when their bytes are aligned for their
+// dtype (the mapping lives as long as any such tensor), copies otherwise. The mapping is private:
+// writing to a tensor never changes the file.
+class SafetensorsReader {
+ public:
+  static SafetensorsReader open(const std::string& path);
+  // Parses bytes held in memory (copied); for tests and fuzzing.
+  static SafetensorsReader from_bytes(std::string bytes, const std::string& source);
+
+  const std::string& path() const { return path_; }
+  const SafetensorsHeader& header() const { return header_; }
+  bool contains(const std::string& name) const { return header_.find(name) != nullptr; }
+  // Throws naming the file when the tensor is absent.
+  at::Tensor tensor(const std::string& name) const;
+  at::Tensor tensor(const SafetensorsEntry& entry) const;
+
+ private:
+  std::string path_;
+  std::shared_ptr<const MappedFile> file_;
+  SafetensorsHeader header_;
+};
+
+at::ScalarType scalar_type_of(const SafetensorsDtype& dtype);
+
+// A whole file read eagerly into named tensors, in file order.
 struct SafetensorsFile {
-  std::vector<std::pair<std::string, at::Tensor>> tensors;  // in file order
+  std::vector<std::pair<std::string, at::Tensor>> tensors;
   std::map<std::string, std::string> metadata;
+  std::string source;  // the path it was read from, for error messages
 
   bool contains(const std::string& name) const;
   // Throws naming the file and the tensor when missing.
   const at::Tensor& get(const std::string& name) const;
-  std::string source;  // the path it was read from, for error messages
 };
 
 // Errors name the file and, where it applies, the tensor and the field.
