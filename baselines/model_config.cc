@@ -21,6 +21,8 @@ void ModelConfig::validate(const std::string& source) const {
   positive("num_attention_heads", num_attention_heads);
   positive("num_key_value_heads", num_key_value_heads);
   positive("hc_mult", hc_mult);
+  positive("hc_sinkhorn_iters", hc_sinkhorn_iters);
+  if (!(hc_eps >= 0)) fail("hc_eps", "must not be negative");
   if (!(rms_norm_eps > 0)) fail("rms_norm_eps", "must be positive");
   if (!(rope_theta > 0)) fail("rope_theta", "must be positive");
   if (num_attention_heads % num_key_value_heads != 0) {

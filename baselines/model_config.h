@@ -71,8 +71,13 @@ struct ModelConfig {
   std::optional<MlaConfig> mla;  // deepseek_v3
   std::optional<MoeConfig> moe;  // deepseek_v3 (absent: every layer dense)
 
+  double initializer_range = 0.02;  // std of random initialisation
+  bool rope_interleave = true;       // deepseek_v3: rotary pairs are adjacent elements (HF default)
+
   // Extensions: hyper-connection branches (1 = plain residual) and the Engram memory.
   int64_t hc_mult = 1;
+  int64_t hc_sinkhorn_iters = 20;  // mHC Sinkhorn-Knopp iterations (mhc.md 2.4)
+  double hc_eps = 1e-6;            // DeepSeek-V4's hc_eps: after the softmax, in denominators, on H^pre
   std::optional<EngramConfig> engram;
 
   bool is_moe_layer(int64_t layer) const;

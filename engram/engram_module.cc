@@ -60,20 +60,27 @@ ShortConvImpl::ShortConvImpl(int64_t hidden_size, int64_t kernel_size, int64_t d
   for (int64_t g = 0; g < hc_mult; ++g) norms->push_back(RMSNorm(hidden_size, norm_eps));
 }
 
-torch::Tensor ShortConvImpl::forward(const torch::Tensor& x) {
+torch::Tensor ShortConvImpl::normalize(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 4 && x.size(2) == hc_mult_, "ShortConv expects [B, T, ", hc_mult_, ", H], got ",
               x.sizes());
-  const int64_t length = x.size(1);
   std::vector<torch::Tensor> normed;
   normed.reserve(hc_mult_);
   for (int64_t g = 0; g < hc_mult_; ++g) {
     normed.push_back(norms[g]->as<RMSNormImpl>()->forward(x.select(2, g)));
   }
   // Channels are branch-major (c = g * H + h), as torch.cat over the last dim gives.
-  torch::Tensor y = conv->forward(torch::cat(normed, -1).transpose(1, 2));
-  y = torch::nn::functional::silu(y.narrow(2, 0, length));
-  return y.transpose(1, 2).reshape(x.sizes());
+  return torch::cat(normed, -1);
 }
+
+torch::Tensor ShortConvImpl::convolve(const torch::Tensor& normalized, int64_t length) {
+  const int64_t steps = normalized.size(1);
+  // Padding (K-1)*dilation on both sides; the first `steps` outputs are the causal ones.
+  torch::Tensor y = conv->forward(normalized.transpose(1, 2)).narrow(2, steps - length, length);
+  y = torch::nn::functional::silu(y);
+  return y.transpose(1, 2).reshape({normalized.size(0), length, hc_mult_, normalized.size(2) / hc_mult_});
+}
+
+torch::Tensor ShortConvImpl::forward(const torch::Tensor& x) { return convolve(normalize(x), x.size(1)); }
 
 EngramImpl::EngramImpl(EngramConfig config, std::shared_ptr<const NgramHashMapping> hashing, int64_t layer_id)
     : config_(std::move(config)), hashing_(std::move(hashing)), layer_id_(layer_id) {
@@ -105,7 +112,42 @@ torch::Tensor EngramImpl::forward(const torch::Tensor& hidden_states, const torc
   return forward_from_hashes(hidden_states, hash_ids).output;
 }
 
+torch::Tensor EngramImpl::forward_incremental(const torch::Tensor& hidden_states, const torch::Tensor& input_ids,
+                                              EngramState& state) {
+  const int64_t length = input_ids.size(1);
+  const torch::Tensor ids = input_ids.to(hidden_states.device());
+  const torch::Tensor window_ids = state.token_ids.defined() ? torch::cat({state.token_ids, ids}, 1) : ids;
+  const int64_t id_history = config_.hash.max_ngram_size - 1;
+  // Hashing the window from its start is exact for the last `length` positions: their n-grams
+  // reach back at most max_ngram - 1 tokens, all inside the window (or before the sequence start).
+  const torch::Tensor hash_ids = hash_ngrams(*hashing_, window_ids, layer_id_).narrow(1, window_ids.size(1) - length, length);
+  state.token_ids = window_ids.narrow(1, std::max<int64_t>(0, window_ids.size(1) - id_history),
+                                      std::min<int64_t>(id_history, window_ids.size(1)));
+
+  const torch::Tensor value = forward_gated_value(hidden_states, hash_ids);
+  const torch::Tensor normalized = short_conv->normalize(value);
+  const torch::Tensor window = state.conv_input.defined() ? torch::cat({state.conv_input, normalized}, 1) : normalized;
+  const int64_t reach = short_conv->receptive_field();
+  state.conv_input = window.narrow(1, std::max<int64_t>(0, window.size(1) - reach), std::min<int64_t>(reach, window.size(1)));
+  return value + short_conv->convolve(window, length);
+}
+
+torch::Tensor EngramImpl::forward_gated_value(const torch::Tensor& hidden_states, const torch::Tensor& hash_ids) {
+  EngramTrace trace;
+  compute_gated_value(hidden_states, hash_ids, trace);
+  return trace.value;
+}
+
 EngramTrace EngramImpl::forward_from_hashes(const torch::Tensor& hidden_states, const torch::Tensor& hash_ids) {
+  EngramTrace trace;
+  compute_gated_value(hidden_states, hash_ids, trace);
+  trace.short_conv_out = short_conv->forward(trace.value);
+  trace.output = trace.value + trace.short_conv_out;
+  return trace;
+}
+
+void EngramImpl::compute_gated_value(const torch::Tensor& hidden_states, const torch::Tensor& hash_ids,
+                                     EngramTrace& trace) {
   const int64_t groups = config_.hc_mult;
   TORCH_CHECK(hidden_states.dim() == 4 && hidden_states.size(2) == groups &&
                   hidden_states.size(3) == config_.hidden_size,
@@ -115,7 +157,6 @@ EngramTrace EngramImpl::forward_from_hashes(const torch::Tensor& hidden_states, 
                   hash_ids.size(1) == hidden_states.size(1) && hash_ids.size(2) == hashing_->config().heads_per_layer(),
               "Engram layer ", layer_id_, ": hash_ids must be [B, T, heads] matching hidden_states, got ",
               hash_ids.sizes());
-  EngramTrace trace;
   trace.hash_ids = hash_ids;
   trace.embeddings = multi_head_embedding->forward(hash_ids).flatten(-2);
   const double score_divisor = std::sqrt(static_cast<double>(config_.hidden_size));
@@ -132,9 +173,6 @@ EngramTrace EngramImpl::forward_from_hashes(const torch::Tensor& hidden_states, 
   }
   trace.gates = torch::stack(gates, 2);
   trace.value = trace.gates * value_proj->forward(trace.embeddings).unsqueeze(2);
-  trace.short_conv_out = short_conv->forward(trace.value);
-  trace.output = trace.value + trace.short_conv_out;
-  return trace;
 }
 
 }  // namespace engram

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "engram/engram_config.h"
+#include "engram/engram_state.h"
 #include "engram/ngram_hash.h"
 
 namespace engram {
@@ -49,6 +50,11 @@ class ShortConvImpl : public torch::nn::Module {
   ShortConvImpl(int64_t hidden_size, int64_t kernel_size, int64_t dilation, double norm_eps, int64_t hc_mult);
   // [B, T, G, H] -> SiLU(causal depthwise dilated conv(per-branch RMSNorm(x))), same shape
   torch::Tensor forward(const torch::Tensor& x);
+  // The two halves, for decoding: per-branch RMSNorm concatenated on channels [B, T, G*H], and the
+  // convolution of such inputs whose last `length` outputs are wanted -> [B, length, G, H].
+  torch::Tensor normalize(const torch::Tensor& x);
+  torch::Tensor convolve(const torch::Tensor& normalized, int64_t length);
+  int64_t receptive_field() const { return (kernel_size_ - 1) * dilation_; }
   torch::nn::Conv1d conv{nullptr};
   torch::nn::ModuleList norms;
 
@@ -77,8 +83,13 @@ class EngramImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& hidden_states, const torch::Tensor& input_ids);
   // The same from precomputed hash ids [B, T, heads], with every intermediate kept.
   EngramTrace forward_from_hashes(const torch::Tensor& hidden_states, const torch::Tensor& hash_ids);
+  // New tokens after those `state` remembers; equals the matching rows of a full forward. Updates state.
+  torch::Tensor forward_incremental(const torch::Tensor& hidden_states, const torch::Tensor& input_ids,
+                                    EngramState& state);
 
   int64_t layer_id() const { return layer_id_; }
+  // hash ids -> gate * value_proj(embeddings), [B, T, G, H]: everything before the ShortConv.
+  torch::Tensor forward_gated_value(const torch::Tensor& hidden_states, const torch::Tensor& hash_ids);
   const EngramConfig& config() const { return config_; }
   const NgramHashMapping& hashing() const { return *hashing_; }
 
@@ -88,6 +99,8 @@ class EngramImpl : public torch::nn::Module {
   torch::nn::ModuleList key_projs, norm1, norm2;
 
  private:
+  void compute_gated_value(const torch::Tensor& hidden_states, const torch::Tensor& hash_ids, EngramTrace& trace);
+
   EngramConfig config_;
   std::shared_ptr<const NgramHashMapping> hashing_;
   int64_t layer_id_;

@@ -156,7 +156,11 @@ model::ModelConfig parse_hf_config(const json& root, const std::string& source) 
     config.head_dim = config.hidden_size / config.num_attention_heads;
   }
 
+  f.optional("initializer_range", config.initializer_range);
+  f.optional("rope_interleave", config.rope_interleave);
   f.optional("hc_mult", config.hc_mult);
+  f.optional("hc_sinkhorn_iters", config.hc_sinkhorn_iters);
+  f.optional("hc_eps", config.hc_eps);
   if (const json* block = f.find("engram")) {
     if (!block->is_object()) f.fail("engram", "expected an object");
     json flat = *block;
@@ -234,7 +238,13 @@ json to_hf_json(const model::ModelConfig& c) {
                 {"routed_scaling_factor", m.routed_scaling_factor},
                 {"norm_topk_prob", m.norm_topk_prob}});
   }
+  out["initializer_range"] = c.initializer_range;
+  if (c.family == model::Family::kDeepSeekV3) out["rope_interleave"] = c.rope_interleave;
   out["hc_mult"] = c.hc_mult;
+  if (c.hc_mult > 1) {
+    out["hc_sinkhorn_iters"] = c.hc_sinkhorn_iters;
+    out["hc_eps"] = c.hc_eps;
+  }
   if (c.engram) {
     const auto& e = *c.engram;
     out["engram"] = {{"engram_vocab_size", e.hash.engram_vocab_size},

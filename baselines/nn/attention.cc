@@ -1,0 +1,112 @@
+#include "baselines/nn/attention.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "baselines/nn/rope.h"
+
+namespace engram::model {
+namespace {
+
+at::Tensor append(const at::Tensor& cached, const at::Tensor& fresh, int64_t time_dim) {
+  return cached.defined() ? at::cat({cached, fresh}, time_dim) : fresh;
+}
+
+at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const AttentionInputs& inputs,
+                  double scale) {
+  if (inputs.mask.defined()) {
+    return at::scaled_dot_product_attention(q, k, v, inputs.mask, 0.0, /*is_causal=*/false, scale);
+  }
+  return at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true, scale);
+}
+
+}  // namespace
+
+int64_t rotary_dim(const ModelConfig& config) {
+  return config.mla ? config.mla->qk_rope_head_dim : config.head_dim;
+}
+
+double mla_softmax_scale(const ModelConfig& config) {
+  double scale = 1.0 / std::sqrt(static_cast<double>(config.mla->qk_nope_head_dim + config.mla->qk_rope_head_dim));
+  if (config.rope_scaling && config.rope_scaling->mscale_all_dim != 0) {
+    const double m = yarn_mscale(config.rope_scaling->factor, config.rope_scaling->mscale_all_dim);
+    scale *= m * m;
+  }
+  return scale;
+}
+
+MlaAttentionImpl::MlaAttentionImpl(const ModelConfig& config)
+    : heads_(config.num_attention_heads), dims_(*config.mla), scale_(mla_softmax_scale(config)),
+      interleave_(config.rope_interleave) {
+  const int64_t d = config.hidden_size;
+  const int64_t qk_dim = dims_.qk_nope_head_dim + dims_.qk_rope_head_dim;
+  if (dims_.q_lora_rank == 0) {
+    q_proj = register_module("q_proj", linear(d, heads_ * qk_dim));
+  } else {
+    q_a_proj = register_module("q_a_proj", linear(d, dims_.q_lora_rank));
+    q_a_layernorm = register_module("q_a_layernorm", HfRMSNorm(dims_.q_lora_rank, config.rms_norm_eps));
+    q_b_proj = register_module("q_b_proj", linear(dims_.q_lora_rank, heads_ * qk_dim));
+  }
+  kv_a_proj_with_mqa = register_module("kv_a_proj_with_mqa", linear(d, dims_.kv_lora_rank + dims_.qk_rope_head_dim));
+  kv_a_layernorm = register_module("kv_a_layernorm", HfRMSNorm(dims_.kv_lora_rank, config.rms_norm_eps));
+  kv_b_proj = register_module("kv_b_proj",
+                              linear(dims_.kv_lora_rank, heads_ * (dims_.qk_nope_head_dim + dims_.v_head_dim)));
+  o_proj = register_module("o_proj", linear(heads_ * dims_.v_head_dim, d));
+}
+
+torch::Tensor MlaAttentionImpl::forward(const torch::Tensor& x, const AttentionInputs& inputs, AttentionCache* cache) {
+  const int64_t batch = x.size(0), length = x.size(1);
+  const int64_t nope = dims_.qk_nope_head_dim, rope = dims_.qk_rope_head_dim;
+  const at::Tensor q_flat = q_proj ? q_proj->forward(x) : q_b_proj->forward(q_a_layernorm->forward(q_a_proj->forward(x)));
+  const at::Tensor q = q_flat.view({batch, length, heads_, nope + rope}).transpose(1, 2);
+  const at::Tensor q_nope = q.narrow(-1, 0, nope);
+  const at::Tensor q_rot = apply_rotary(q.narrow(-1, nope, rope), inputs.cos, inputs.sin, interleave_);
+
+  const at::Tensor kv_a = kv_a_proj_with_mqa->forward(x);
+  at::Tensor latent = kv_a_layernorm->forward(kv_a.narrow(-1, 0, dims_.kv_lora_rank));
+  at::Tensor k_rot = apply_rotary(kv_a.narrow(-1, dims_.kv_lora_rank, rope).view({batch, 1, length, rope}),
+                                  inputs.cos, inputs.sin, interleave_);
+  if (cache) {
+    latent = cache->first = append(cache->first, latent, 1);
+    k_rot = cache->second = append(cache->second, k_rot, 2);
+  }
+  const int64_t keys = latent.size(1);
+  const at::Tensor kv = kv_b_proj->forward(latent).view({batch, keys, heads_, nope + dims_.v_head_dim}).transpose(1, 2);
+  const at::Tensor k = at::cat({kv.narrow(-1, 0, nope), k_rot.expand({batch, heads_, keys, rope})}, -1);
+  const at::Tensor v = kv.narrow(-1, nope, dims_.v_head_dim);
+  const at::Tensor out = attend(at::cat({q_nope, q_rot}, -1), k, v, inputs, scale_);
+  return o_proj->forward(out.transpose(1, 2).reshape({batch, length, heads_ * dims_.v_head_dim}));
+}
+
+GqaAttentionImpl::GqaAttentionImpl(const ModelConfig& config)
+    : heads_(config.num_attention_heads), kv_heads_(config.num_key_value_heads), head_dim_(config.head_dim),
+      scale_(1.0 / std::sqrt(static_cast<double>(config.head_dim))) {
+  const int64_t d = config.hidden_size;
+  q_proj = register_module("q_proj", linear(d, heads_ * head_dim_, config.attention_bias));
+  k_proj = register_module("k_proj", linear(d, kv_heads_ * head_dim_, config.attention_bias));
+  v_proj = register_module("v_proj", linear(d, kv_heads_ * head_dim_, config.attention_bias));
+  o_proj = register_module("o_proj", linear(heads_ * head_dim_, d, config.attention_bias));
+}
+
+torch::Tensor GqaAttentionImpl::forward(const torch::Tensor& x, const AttentionInputs& inputs, AttentionCache* cache) {
+  const int64_t batch = x.size(0), length = x.size(1);
+  const at::Tensor q = apply_rotary(q_proj->forward(x).view({batch, length, heads_, head_dim_}).transpose(1, 2),
+                                    inputs.cos, inputs.sin, false);
+  at::Tensor k = apply_rotary(k_proj->forward(x).view({batch, length, kv_heads_, head_dim_}).transpose(1, 2),
+                              inputs.cos, inputs.sin, false);
+  at::Tensor v = v_proj->forward(x).view({batch, length, kv_heads_, head_dim_}).transpose(1, 2);
+  if (cache) {
+    k = cache->first = append(cache->first, k, 2);
+    v = cache->second = append(cache->second, v, 2);
+  }
+  const int64_t groups = heads_ / kv_heads_;
+  if (groups > 1) {
+    k = k.repeat_interleave(groups, 1);
+    v = v.repeat_interleave(groups, 1);
+  }
+  const at::Tensor out = attend(q, k, v, inputs, scale_);
+  return o_proj->forward(out.transpose(1, 2).reshape({batch, length, heads_ * head_dim_}));
+}
+
+}  // namespace engram::model

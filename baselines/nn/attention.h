@@ -1,0 +1,61 @@
+#pragma once
+// Self-attention for both families, with Hugging Face parameter names:
+//   MLA (deepseek_v3): q_proj | q_a_proj, q_a_layernorm, q_b_proj; kv_a_proj_with_mqa, kv_a_layernorm,
+//                      kv_b_proj, o_proj. The cache holds the compressed latent and the rotary key.
+//   GQA (llama):       q_proj, k_proj, v_proj, o_proj. The cache holds keys and values.
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+
+#include "baselines/model_config.h"
+#include "baselines/nn/kv_cache.h"
+#include "baselines/nn/layers.h"
+
+namespace engram::model {
+
+// What every attention layer of one forward shares: rotary tables and the mask.
+struct AttentionInputs {
+  at::Tensor cos, sin;  // [B, T, rotary_dim], float32
+  at::Tensor mask;      // [B, 1, T, past + T] bool (true = attend); undefined: plain causal, no past
+};
+
+class AttentionImpl : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(const torch::Tensor& x, const AttentionInputs& inputs, AttentionCache* cache) = 0;
+};
+
+class MlaAttentionImpl : public AttentionImpl {
+ public:
+  explicit MlaAttentionImpl(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& x, const AttentionInputs& inputs, AttentionCache* cache) override;
+
+  torch::nn::Linear q_proj{nullptr}, q_a_proj{nullptr}, q_b_proj{nullptr};
+  HfRMSNorm q_a_layernorm{nullptr};
+  torch::nn::Linear kv_a_proj_with_mqa{nullptr}, kv_b_proj{nullptr}, o_proj{nullptr};
+  HfRMSNorm kv_a_layernorm{nullptr};
+
+ private:
+  int64_t heads_;
+  MlaConfig dims_;
+  double scale_;
+  bool interleave_;
+};
+
+class GqaAttentionImpl : public AttentionImpl {
+ public:
+  explicit GqaAttentionImpl(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& x, const AttentionInputs& inputs, AttentionCache* cache) override;
+
+  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+
+ private:
+  int64_t heads_, kv_heads_, head_dim_;
+  double scale_;
+};
+
+// Softmax scale of MLA: qk_head_dim^-0.5, times YaRN's mscale(factor, mscale_all_dim)^2 when set.
+double mla_softmax_scale(const ModelConfig& config);
+// The rotary dimension a family rotates: MLA's qk_rope_head_dim, GQA's head_dim.
+int64_t rotary_dim(const ModelConfig& config);
+
+}  // namespace engram::model

@@ -1,0 +1,106 @@
+#include "baselines/nn/causal_lm.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "baselines/nn/attention.h"
+
+namespace engram::model {
+
+DecoderModelImpl::DecoderModelImpl(const ModelConfig& config, std::shared_ptr<const NgramHashMapping> hashing) {
+  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(config.vocab_size, config.hidden_size));
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (int64_t layer = 0; layer < config.num_hidden_layers; ++layer) layers->push_back(DecoderLayer(config, layer, hashing));
+  norm = register_module("norm", HfRMSNorm(config.hidden_size, config.rms_norm_eps));
+  if (config.hc_mult > 1) {
+    hc_head = register_module("hc_head", HyperHead(config.hc_mult, config.hidden_size, config.hc_eps, config.rms_norm_eps));
+  }
+}
+
+CausalLMImpl::CausalLMImpl(ModelConfig config, std::shared_ptr<const NgramHashMapping> hashing)
+    : config_(std::move(config)), hashing_(std::move(hashing)),
+      rotary_(rotary_dim(config_), config_.rope_theta, config_.rope_scaling, config_.max_position_embeddings) {
+  config_.validate();
+  model = register_module("model", DecoderModel(config_, hashing_));
+  if (!config_.tie_word_embeddings) lm_head = register_module("lm_head", linear(config_.hidden_size, config_.vocab_size));
+}
+
+KvCache CausalLMImpl::new_cache() const {
+  KvCache cache;
+  cache.attention.resize(static_cast<std::size_t>(config_.num_hidden_layers));
+  cache.engram.resize(static_cast<std::size_t>(config_.num_hidden_layers));
+  return cache;
+}
+
+torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids, KvCache* cache, const ForwardOptions& options) {
+  TORCH_CHECK(input_ids.dim() == 2, "input_ids must be [batch, length], got ", input_ids.sizes());
+  const int64_t batch = input_ids.size(0), length = input_ids.size(1);
+  const int64_t past = cache ? cache->length : 0;
+  const auto device = model->embed_tokens->weight.device();
+  const at::Tensor ids = input_ids.to(device);
+
+  AttentionInputs inputs;
+  const at::Tensor positions = options.positions.defined()
+                                   ? options.positions.to(device)
+                                   : at::arange(past, past + length, at::TensorOptions().dtype(at::kLong).device(device))
+                                         .unsqueeze(0).expand({batch, length});
+  std::tie(inputs.cos, inputs.sin) = rotary_.cos_sin(positions);
+  if (past > 0 || options.attention_mask.defined()) {
+    // Query t (absolute past + t) sees keys 0 .. past + t that are real tokens.
+    const at::Tensor query_pos = at::arange(past, past + length, at::TensorOptions().dtype(at::kLong).device(device));
+    const at::Tensor key_pos = at::arange(past + length, at::TensorOptions().dtype(at::kLong).device(device));
+    at::Tensor mask = key_pos.unsqueeze(0) <= query_pos.unsqueeze(1);  // [T, past + T]
+    mask = mask.unsqueeze(0).unsqueeze(0).expand({batch, 1, length, past + length});
+    if (options.attention_mask.defined()) {
+      TORCH_CHECK(options.attention_mask.size(0) == batch && options.attention_mask.size(1) == past + length,
+                  "attention_mask must be [batch, past + length]");
+      mask = mask.logical_and(options.attention_mask.to(device).ne(0).unsqueeze(1).unsqueeze(1));
+    }
+    inputs.mask = mask;
+  }
+
+  at::Tensor hidden = model->embed_tokens->forward(ids);
+  // Every branch starts as the token embedding (mhc.md 3).
+  at::Tensor state = hidden.unsqueeze(2).expand({batch, length, config_.hc_mult, config_.hidden_size}).contiguous();
+  for (int64_t layer = 0; layer < config_.num_hidden_layers; ++layer) {
+    state = model->layers[layer]->as<DecoderLayerImpl>()->forward(
+        state, ids, inputs, cache ? &cache->attention[layer] : nullptr, cache ? &cache->engram[layer] : nullptr);
+  }
+  hidden = model->hc_head ? model->hc_head->forward(state) : state.squeeze(2);
+  hidden = model->norm->forward(hidden);
+  const at::Tensor logits = lm_head ? lm_head->forward(hidden) : at::linear(hidden, model->embed_tokens->weight);
+  if (cache) cache->length += length;
+  return logits.to(at::kFloat);
+}
+
+void CausalLMImpl::init_weights(uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const double std = config_.initializer_range;
+  for (auto& item : named_parameters(true)) {
+    const std::string& name = item.key();
+    at::Tensor& p = item.value();
+    const auto ends_with = [&](const std::string& suffix) {
+      return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (name.find("_hc.") != std::string::npos || name.find("hc_head.") != std::string::npos) continue;
+    if (ends_with(".bias")) {
+      p.zero_();
+    } else if (p.dim() == 1) {
+      p.fill_(1.0);  // RMSNorm gains
+    } else {
+      at::Tensor values = at::empty(p.sizes(), at::kFloat);
+      values.normal_(0.0, std, generator);
+      p.copy_(values);
+    }
+  }
+  for (auto& module : modules(true)) {
+    if (auto* hc = module->as<HyperConnectionImpl>()) hc->reset_to_mean_read(std);
+    if (auto* head = module->as<HyperHeadImpl>()) head->reset_to_mean_read(std);
+    if (auto* engram_layer = module->as<EngramImpl>()) {
+      if (engram_layer->config().conv_zero_init) engram_layer->short_conv->conv->weight.zero_();
+    }
+  }
+}
+
+}  // namespace engram::model

@@ -1,0 +1,65 @@
+#pragma once
+// The decoder-only language model every family shares, with Hugging Face parameter names:
+//   model.embed_tokens, model.layers.L.*, model.norm, model.hc_head (mHC only), lm_head.
+// forward(ids) gives logits; with a KvCache it processes only the new tokens after those cached,
+// and gives the same logits a full forward gives for them.
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+
+#include <memory>
+
+#include "baselines/model_config.h"
+#include "baselines/nn/decoder_layer.h"
+#include "baselines/nn/hyper_connections.h"
+#include "baselines/nn/kv_cache.h"
+#include "baselines/nn/layers.h"
+#include "baselines/nn/rope.h"
+
+namespace engram::model {
+
+class DecoderModelImpl : public torch::nn::Module {
+ public:
+  DecoderModelImpl(const ModelConfig& config, std::shared_ptr<const NgramHashMapping> hashing);
+  torch::nn::Embedding embed_tokens{nullptr};
+  torch::nn::ModuleList layers;
+  HfRMSNorm norm{nullptr};
+  HyperHead hc_head{nullptr};
+};
+TORCH_MODULE(DecoderModel);
+
+struct ForwardOptions {
+  // [B, past + T], nonzero = a real token: padded keys are never attended to.
+  at::Tensor attention_mask;
+  // [B, T] int64 rotary positions; default past .. past + T - 1 for every row.
+  at::Tensor positions;
+};
+
+class CausalLMImpl : public torch::nn::Module {
+ public:
+  // hashing: required when the config has an Engram block (it carries the tokenizer compression).
+  explicit CausalLMImpl(ModelConfig config, std::shared_ptr<const NgramHashMapping> hashing = nullptr);
+
+  // input_ids [B, T] -> logits [B, T, vocab] (float32).
+  torch::Tensor forward(const torch::Tensor& input_ids, KvCache* cache = nullptr, const ForwardOptions& options = {});
+  KvCache new_cache() const;
+  // Deterministic random weights for benchmarks: N(0, initializer_range) for matrices, ones for norm
+  // gains, zeros for biases, mHC at its mean-read start, Engram's conv zero when configured.
+  void init_weights(uint64_t seed);
+
+  const ModelConfig& config() const { return config_; }
+  const std::shared_ptr<const NgramHashMapping>& hashing() const { return hashing_; }
+
+  DecoderModel model{nullptr};
+  torch::nn::Linear lm_head{nullptr};  // null when tie_word_embeddings
+
+ private:
+  ModelConfig config_;
+  std::shared_ptr<const NgramHashMapping> hashing_;
+  RotaryEmbedding rotary_;
+};
+TORCH_MODULE(CausalLM);
+
+}  // namespace engram::model

@@ -1,0 +1,33 @@
+#pragma once
+// Small building blocks shared by every family: the Hugging Face RMSNorm and the SwiGLU FFN.
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+namespace engram::model {
+
+// As transformers' LlamaRMSNorm / DeepseekV3RMSNorm: normalise in float32, cast back, then scale.
+class HfRMSNormImpl : public torch::nn::Module {
+ public:
+  HfRMSNormImpl(int64_t dim, double eps);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight;
+
+ private:
+  double eps_;
+};
+TORCH_MODULE(HfRMSNorm);
+
+// down_proj(silu(gate_proj(x)) * up_proj(x)), no biases.
+class SwiGluImpl : public torch::nn::Module {
+ public:
+  SwiGluImpl(int64_t hidden, int64_t intermediate);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+};
+TORCH_MODULE(SwiGlu);
+
+torch::nn::Linear linear(int64_t in, int64_t out, bool bias = false);
+
+}  // namespace engram::model
