@@ -71,6 +71,7 @@ void ModelConfig::validate(const std::string& source) const {
     }
     if (moe->first_k_dense_replace > 0) positive("intermediate_size", intermediate_size);
   }
+  if (!moe || moe->moe_layer_freq > 1) positive("intermediate_size", intermediate_size);  // some layer is dense
   if (rope_scaling) {
     const auto& t = rope_scaling->type;
     if (t != "yarn" && t != "llama3" && t != "linear" && t != "dynamic" && t != "default") {

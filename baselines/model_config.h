@@ -21,6 +21,8 @@ struct RopeScaling {
   int64_t original_max_position_embeddings = 0;
   double beta_fast = 32.0, beta_slow = 1.0;      // yarn
   double mscale = 1.0, mscale_all_dim = 0.0;     // yarn (DeepSeek)
+  std::optional<double> attention_factor;        // yarn: overrides the mscale-derived cos/sin factor
+  bool truncate = true;                          // yarn: round the blend range to whole dimensions
   double low_freq_factor = 1.0, high_freq_factor = 4.0;  // llama3
 };
 

@@ -9,6 +9,9 @@
 namespace engram::model {
 namespace {
 
+// transformers builds MLA's two latent norms without passing rms_norm_eps (docs/hf-model-notes.md 1.1).
+constexpr double kLatentNormEps = 1e-6;
+
 at::Tensor append(const at::Tensor& cached, const at::Tensor& fresh, int64_t time_dim) {
   return cached.defined() ? at::cat({cached, fresh}, time_dim) : fresh;
 }
@@ -45,11 +48,11 @@ MlaAttentionImpl::MlaAttentionImpl(const ModelConfig& config)
     q_proj = register_module("q_proj", linear(d, heads_ * qk_dim));
   } else {
     q_a_proj = register_module("q_a_proj", linear(d, dims_.q_lora_rank));
-    q_a_layernorm = register_module("q_a_layernorm", HfRMSNorm(dims_.q_lora_rank, config.rms_norm_eps));
+    q_a_layernorm = register_module("q_a_layernorm", HfRMSNorm(dims_.q_lora_rank, kLatentNormEps));
     q_b_proj = register_module("q_b_proj", linear(dims_.q_lora_rank, heads_ * qk_dim));
   }
   kv_a_proj_with_mqa = register_module("kv_a_proj_with_mqa", linear(d, dims_.kv_lora_rank + dims_.qk_rope_head_dim));
-  kv_a_layernorm = register_module("kv_a_layernorm", HfRMSNorm(dims_.kv_lora_rank, config.rms_norm_eps));
+  kv_a_layernorm = register_module("kv_a_layernorm", HfRMSNorm(dims_.kv_lora_rank, kLatentNormEps));
   kv_b_proj = register_module("kv_b_proj",
                               linear(dims_.kv_lora_rank, heads_ * (dims_.qk_nope_head_dim + dims_.v_head_dim)));
   o_proj = register_module("o_proj", linear(heads_ * dims_.v_head_dim, d));

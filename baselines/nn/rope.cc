@@ -45,18 +45,24 @@ RotaryEmbedding::RotaryEmbedding(int64_t rotary_dim, double theta, const std::op
     const at::Tensor medium = (wavelen >= high_wavelen).logical_and(wavelen <= low_wavelen);
     inv_freq_ = at::where(medium, smoothed, scaled);
   } else if (s.type == "yarn") {
-    // transformers derives the factor from the position ratio when the original length is given.
-    int64_t original = max_position_embeddings;
-    double factor = s.factor;
-    if (s.original_max_position_embeddings > 0) {
-      original = s.original_max_position_embeddings;
-      factor = static_cast<double>(max_position_embeddings) / static_cast<double>(original);
+    // transformers uses the configured factor for the frequencies; the original length only places
+    // the blend between extrapolated and interpolated dimensions.
+    const int64_t original = s.original_max_position_embeddings > 0 ? s.original_max_position_embeddings
+                                                                     : max_position_embeddings;
+    const double factor = s.factor;
+    if (s.attention_factor) {
+      attention_factor_ = *s.attention_factor;
+    } else {
+      attention_factor_ = (s.mscale != 0 && s.mscale_all_dim != 0)
+                              ? yarn_mscale(factor, s.mscale) / yarn_mscale(factor, s.mscale_all_dim)
+                              : yarn_mscale(factor, 1.0);
     }
-    attention_factor_ = (s.mscale != 0 && s.mscale_all_dim != 0)
-                            ? yarn_mscale(factor, s.mscale) / yarn_mscale(factor, s.mscale_all_dim)
-                            : yarn_mscale(factor, 1.0);
-    double low = std::floor(yarn_correction_dim(s.beta_fast, rotary_dim, theta, original));
-    double high = std::ceil(yarn_correction_dim(s.beta_slow, rotary_dim, theta, original));
+    double low = yarn_correction_dim(s.beta_fast, rotary_dim, theta, original);
+    double high = yarn_correction_dim(s.beta_slow, rotary_dim, theta, original);
+    if (s.truncate) {
+      low = std::floor(low);
+      high = std::ceil(high);
+    }
     low = std::max(low, 0.0);
     high = std::min(high, static_cast<double>(rotary_dim - 1));
     if (low == high) high += 0.001;

@@ -86,6 +86,8 @@ model::RopeScaling parse_rope_scaling(const json& value, const std::string& sour
   f.optional("mscale_all_dim", scaling.mscale_all_dim);
   f.optional("low_freq_factor", scaling.low_freq_factor);
   f.optional("high_freq_factor", scaling.high_freq_factor);
+  f.optional("attention_factor", scaling.attention_factor);
+  f.optional("truncate", scaling.truncate);
   return scaling;
 }
 
@@ -118,6 +120,18 @@ model::ModelConfig parse_hf_config(const json& root, const std::string& source) 
   f.optional("tie_word_embeddings", config.tie_word_embeddings);
   f.optional("attention_bias", config.attention_bias);
   f.optional("hidden_act", config.hidden_act);
+  // transformers 5 writes RoPE settings as `rope_parameters` (with rope_theta inside); older files use
+  // top-level rope_theta and rope_scaling. A default-type block means no scaling.
+  if (const json* parameters = f.find("rope_parameters")) {
+    if (!parameters->is_object()) f.fail("rope_parameters", "expected an object");
+    if (!f.find("rope_theta") && parameters->contains("rope_theta")) {
+      Fields(*parameters, source + " rope_parameters").optional("rope_theta", config.rope_theta);
+    }
+    if (!f.find("rope_scaling")) {
+      const std::string type = parameters->value("rope_type", parameters->value("type", std::string("default")));
+      if (type != "default") config.rope_scaling = parse_rope_scaling(*parameters, source);
+    }
+  }
   if (const json* scaling = f.find("rope_scaling")) config.rope_scaling = parse_rope_scaling(*scaling, source);
   config.bos_token_id = token_id(root, "bos_token_id", source);
   config.eos_token_id = token_id(root, "eos_token_id", source);

@@ -1,0 +1,41 @@
+#include "harness/model_loader.h"
+
+#include <filesystem>
+#include <regex>
+
+#include "engram/state_dict.h"
+#include "harness/io/checkpoint.h"
+#include "harness/io/hf_config.h"
+
+namespace engram::harness {
+
+LoadedModel load_causal_lm(const std::string& path, const std::vector<int64_t>& lookup_table) {
+  const model::ModelConfig config = io::load_hf_config(path);
+  std::shared_ptr<const NgramHashMapping> hashing;
+  if (config.engram) {
+    if (lookup_table.empty()) {
+      throw std::invalid_argument(path + ": an Engram model needs its tokenizer's compression table");
+    }
+    hashing = std::make_shared<const NgramHashMapping>(config.engram->hash, lookup_table);
+  }
+  LoadedModel loaded;
+  loaded.model = model::CausalLM(config, hashing);
+  const io::Checkpoint checkpoint = io::Checkpoint::open(path);
+  // DeepSeek-V3 checkpoints carry multi-token-prediction layers after the last decoder layer;
+  // transformers skips them and so do we.
+  static const std::regex layer_index(R"(^model\.layers\.(\d+)\.)");
+  std::vector<std::pair<std::string, at::Tensor>> tensors;
+  for (const std::string& name : checkpoint.names()) {
+    std::smatch match;
+    if (std::regex_search(name, match, layer_index) && std::stoll(match[1]) >= config.num_hidden_layers) {
+      loaded.ignored_tensors.push_back(name);
+      continue;
+    }
+    tensors.emplace_back(name, checkpoint.tensor(name));
+  }
+  load_state_dict(*loaded.model, tensors, path);
+  loaded.model->eval();
+  return loaded;
+}
+
+}  // namespace engram::harness
