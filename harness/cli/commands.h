@@ -13,6 +13,8 @@ using Action = std::function<int()>;
 void add_engram_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 // `engram-bench inspect PATH`
 void add_inspect_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
+// `engram-bench tokenizer compress`
+void add_tokenizer_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 // `engram-bench run`: the main job.
 void add_run_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 

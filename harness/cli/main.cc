@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   engram::cli::add_run_command(app, actions);
   engram::cli::add_engram_commands(app, actions);
   engram::cli::add_inspect_command(app, actions);
+  engram::cli::add_tokenizer_commands(app, actions);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
