@@ -107,13 +107,14 @@ EngramImpl::EngramImpl(EngramConfig config, std::shared_ptr<const NgramHashMappi
   }
 }
 
-torch::Tensor EngramImpl::forward(const torch::Tensor& hidden_states, const torch::Tensor& input_ids) {
-  const torch::Tensor hash_ids = hash_ngrams(*hashing_, input_ids.to(hidden_states.device()), layer_id_);
-  return forward_from_hashes(hidden_states, hash_ids).output;
+torch::Tensor EngramImpl::forward(const torch::Tensor& hidden_states, const torch::Tensor& input_ids,
+                                  const torch::Tensor& token_mask) {
+  EngramState fresh;
+  return forward_incremental(hidden_states, input_ids, fresh, token_mask);
 }
 
 torch::Tensor EngramImpl::forward_incremental(const torch::Tensor& hidden_states, const torch::Tensor& input_ids,
-                                              EngramState& state) {
+                                              EngramState& state, const torch::Tensor& token_mask) {
   const int64_t length = input_ids.size(1);
   const torch::Tensor ids = input_ids.to(hidden_states.device());
   const torch::Tensor window_ids = state.token_ids.defined() ? torch::cat({state.token_ids, ids}, 1) : ids;
@@ -124,8 +125,11 @@ torch::Tensor EngramImpl::forward_incremental(const torch::Tensor& hidden_states
   state.token_ids = window_ids.narrow(1, std::max<int64_t>(0, window_ids.size(1) - id_history),
                                       std::min<int64_t>(id_history, window_ids.size(1)));
 
-  const torch::Tensor value = forward_gated_value(hidden_states, hash_ids);
-  const torch::Tensor normalized = short_conv->normalize(value);
+  torch::Tensor value = forward_gated_value(hidden_states, hash_ids);
+  // A padded position contributes zero to the convolution, as positions before a sequence start do.
+  const torch::Tensor conv_value =
+      token_mask.defined() ? value * token_mask.to(value.device(), value.scalar_type()).unsqueeze(-1).unsqueeze(-1) : value;
+  const torch::Tensor normalized = short_conv->normalize(conv_value);
   const torch::Tensor window = state.conv_input.defined() ? torch::cat({state.conv_input, normalized}, 1) : normalized;
   const int64_t reach = short_conv->receptive_field();
   state.conv_input = window.narrow(1, std::max<int64_t>(0, window.size(1) - reach), std::min<int64_t>(reach, window.size(1)));

@@ -79,13 +79,16 @@ class EngramImpl : public torch::nn::Module {
   // The hash mapping is shared by all Engram layers of a model (its primes depend on all of them).
   EngramImpl(EngramConfig config, std::shared_ptr<const NgramHashMapping> hashing, int64_t layer_id);
 
-  // hidden_states [B, T, G, H], input_ids [B, T] raw token ids -> [B, T, G, H]
-  torch::Tensor forward(const torch::Tensor& hidden_states, const torch::Tensor& input_ids);
+  // hidden_states [B, T, G, H], input_ids [B, T] raw token ids -> [B, T, G, H]. token_mask [B, T]
+  // (optional, false at padding) keeps padded positions out of the ShortConv of real ones; padding
+  // ids must be the configured pad_id so that hashing sees what it sees before a sequence start.
+  torch::Tensor forward(const torch::Tensor& hidden_states, const torch::Tensor& input_ids,
+                        const torch::Tensor& token_mask = {});
   // The same from precomputed hash ids [B, T, heads], with every intermediate kept.
   EngramTrace forward_from_hashes(const torch::Tensor& hidden_states, const torch::Tensor& hash_ids);
   // New tokens after those `state` remembers; equals the matching rows of a full forward. Updates state.
   torch::Tensor forward_incremental(const torch::Tensor& hidden_states, const torch::Tensor& input_ids,
-                                    EngramState& state);
+                                    EngramState& state, const torch::Tensor& token_mask = {});
 
   int64_t layer_id() const { return layer_id_; }
   // hash ids -> gate * value_proj(embeddings), [B, T, G, H]: everything before the ShortConv.

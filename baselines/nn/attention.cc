@@ -16,7 +16,7 @@ at::Tensor append(const at::Tensor& cached, const at::Tensor& fresh, int64_t tim
   return cached.defined() ? at::cat({cached, fresh}, time_dim) : fresh;
 }
 
-at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const AttentionInputs& inputs,
+at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const StepInputs& inputs,
                   double scale) {
   if (inputs.mask.defined()) {
     return at::scaled_dot_product_attention(q, k, v, inputs.mask, 0.0, /*is_causal=*/false, scale);
@@ -58,7 +58,7 @@ MlaAttentionImpl::MlaAttentionImpl(const ModelConfig& config)
   o_proj = register_module("o_proj", linear(heads_ * dims_.v_head_dim, d));
 }
 
-torch::Tensor MlaAttentionImpl::forward(const torch::Tensor& x, const AttentionInputs& inputs, AttentionCache* cache) {
+torch::Tensor MlaAttentionImpl::forward(const torch::Tensor& x, const StepInputs& inputs, AttentionCache* cache) {
   const int64_t batch = x.size(0), length = x.size(1);
   const int64_t nope = dims_.qk_nope_head_dim, rope = dims_.qk_rope_head_dim;
   const at::Tensor q_flat = q_proj ? q_proj->forward(x) : q_b_proj->forward(q_a_layernorm->forward(q_a_proj->forward(x)));
@@ -92,7 +92,7 @@ GqaAttentionImpl::GqaAttentionImpl(const ModelConfig& config)
   o_proj = register_module("o_proj", linear(heads_ * head_dim_, d, config.attention_bias));
 }
 
-torch::Tensor GqaAttentionImpl::forward(const torch::Tensor& x, const AttentionInputs& inputs, AttentionCache* cache) {
+torch::Tensor GqaAttentionImpl::forward(const torch::Tensor& x, const StepInputs& inputs, AttentionCache* cache) {
   const int64_t batch = x.size(0), length = x.size(1);
   const at::Tensor q = apply_rotary(q_proj->forward(x).view({batch, length, heads_, head_dim_}).transpose(1, 2),
                                     inputs.cos, inputs.sin, false);

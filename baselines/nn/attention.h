@@ -13,21 +13,22 @@
 
 namespace engram::model {
 
-// What every attention layer of one forward shares: rotary tables and the mask.
-struct AttentionInputs {
-  at::Tensor cos, sin;  // [B, T, rotary_dim], float32
-  at::Tensor mask;      // [B, 1, T, past + T] bool (true = attend); undefined: plain causal, no past
+// What every layer of one forward step shares: rotary tables and the masks.
+struct StepInputs {
+  at::Tensor cos, sin;     // [B, T, rotary_dim], float32
+  at::Tensor mask;         // [B, 1, T, past + T] bool (true = attend); undefined: plain causal, no past
+  at::Tensor token_mask;   // [B, T] bool, false at padding; undefined: no padding in this step
 };
 
 class AttentionImpl : public torch::nn::Module {
  public:
-  virtual torch::Tensor forward(const torch::Tensor& x, const AttentionInputs& inputs, AttentionCache* cache) = 0;
+  virtual torch::Tensor forward(const torch::Tensor& x, const StepInputs& inputs, AttentionCache* cache) = 0;
 };
 
 class MlaAttentionImpl : public AttentionImpl {
  public:
   explicit MlaAttentionImpl(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& x, const AttentionInputs& inputs, AttentionCache* cache) override;
+  torch::Tensor forward(const torch::Tensor& x, const StepInputs& inputs, AttentionCache* cache) override;
 
   torch::nn::Linear q_proj{nullptr}, q_a_proj{nullptr}, q_b_proj{nullptr};
   HfRMSNorm q_a_layernorm{nullptr};
@@ -44,7 +45,7 @@ class MlaAttentionImpl : public AttentionImpl {
 class GqaAttentionImpl : public AttentionImpl {
  public:
   explicit GqaAttentionImpl(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& x, const AttentionInputs& inputs, AttentionCache* cache) override;
+  torch::Tensor forward(const torch::Tensor& x, const StepInputs& inputs, AttentionCache* cache) override;
 
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
 

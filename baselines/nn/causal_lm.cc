@@ -39,7 +39,7 @@ torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids, KvCache* cac
   const auto device = model->embed_tokens->weight.device();
   const at::Tensor ids = input_ids.to(device);
 
-  AttentionInputs inputs;
+  StepInputs inputs;
   const at::Tensor positions = options.positions.defined()
                                    ? options.positions.to(device)
                                    : at::arange(past, past + length, at::TensorOptions().dtype(at::kLong).device(device))
@@ -54,7 +54,11 @@ torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids, KvCache* cac
     if (options.attention_mask.defined()) {
       TORCH_CHECK(options.attention_mask.size(0) == batch && options.attention_mask.size(1) == past + length,
                   "attention_mask must be [batch, past + length]");
-      mask = mask.logical_and(options.attention_mask.to(device).ne(0).unsqueeze(1).unsqueeze(1));
+      const at::Tensor keys_valid = options.attention_mask.to(device).ne(0);
+      // A padding query still sees itself, so no row is fully masked (no NaN to leak through V).
+      const at::Tensor self_key = (key_pos.unsqueeze(0) == query_pos.unsqueeze(1)).unsqueeze(0).unsqueeze(0);
+      mask = mask.logical_and(keys_valid.unsqueeze(1).unsqueeze(1).logical_or(self_key));
+      inputs.token_mask = keys_valid.narrow(1, past, length);
     }
     inputs.mask = mask;
   }

@@ -40,12 +40,12 @@ torch::Tensor DecoderLayerImpl::ffn(const torch::Tensor& x) {
 }
 
 torch::Tensor DecoderLayerImpl::forward(torch::Tensor state, const torch::Tensor& input_ids,
-                                        const AttentionInputs& inputs, AttentionCache* attention_cache,
+                                        const StepInputs& inputs, AttentionCache* attention_cache,
                                         EngramState* engram_state) {
   if (engram) {
     // Added to every branch directly, outside mHC's read and write (mhc.md 2.5).
-    state = state + (engram_state ? engram->forward_incremental(state, input_ids, *engram_state)
-                                  : engram->forward(state, input_ids));
+    state = state + (engram_state ? engram->forward_incremental(state, input_ids, *engram_state, inputs.token_mask)
+                                  : engram->forward(state, input_ids, inputs.token_mask));
   }
   if (!attn_hc) {
     at::Tensor h = state.squeeze(2);

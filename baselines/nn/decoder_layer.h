@@ -21,7 +21,7 @@ class DecoderLayerImpl : public torch::nn::Module {
  public:
   DecoderLayerImpl(const ModelConfig& config, int64_t layer, std::shared_ptr<const NgramHashMapping> hashing);
   // state [B, T, n, d]; input_ids [B, T] (for Engram). Caches are null for a full forward.
-  torch::Tensor forward(torch::Tensor state, const torch::Tensor& input_ids, const AttentionInputs& inputs,
+  torch::Tensor forward(torch::Tensor state, const torch::Tensor& input_ids, const StepInputs& inputs,
                         AttentionCache* attention_cache, EngramState* engram_state);
 
   HfRMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
