@@ -39,6 +39,9 @@ TEST(ParameterGroups, HuggingFaceAndEngramNames) {
   EXPECT_EQ(io::parameter_group("short_conv.conv.weight"), "engram");
   EXPECT_EQ(io::parameter_group("model.layers.1.input_layernorm.weight"), "norm");
   EXPECT_EQ(io::parameter_group("model.norm.weight"), "norm");
+  EXPECT_EQ(io::parameter_group("model.layers.0.attn_hc.fn"), "hyper_connections");
+  EXPECT_EQ(io::parameter_group("model.layers.7.ffn_hc.scale"), "hyper_connections");
+  EXPECT_EQ(io::parameter_group("model.hc_head.hc_fn"), "hyper_connections");
 }
 
 TEST(CliInspect, ShardedCheckpointWithConfigAsJson) {

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   engram::cli::add_engram_commands(app, actions);
   engram::cli::add_inspect_command(app, actions);
   engram::cli::add_tokenizer_commands(app, actions);
+  engram::cli::add_models_commands(app, actions);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -18,7 +18,7 @@ std::string parameter_group(const std::string& name) {
       {std::regex(R"((^|\.)engram\.)"), "engram"},
       // A bare Engram module's state_dict, as the reference saves it.
       {std::regex(R"(^(multi_head_embedding|short_conv|value_proj|key_projs|norm1|norm2)\.)"), "engram"},
-      {std::regex(R"((^|\.)(hc|hyper_connections?|mhc)[._])"), "hyper_connections"},
+      {std::regex(R"((^|\.)(attn_hc|ffn_hc|hc_head|hc|hyper_connections?|mhc)[._])"), "hyper_connections"},
       {std::regex(R"((^|\.)embed_tokens\.)"), "embedding"},
       {std::regex(R"(^lm_head\.)"), "lm_head"},
       {std::regex(R"(\.mlp\.shared_experts\.)"), "shared_experts"},
