@@ -33,6 +33,15 @@ KvCache CausalLMImpl::new_cache() const {
 }
 
 torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids, KvCache* cache, const ForwardOptions& options) {
+  return project(forward_hidden(input_ids, cache, options));
+}
+
+torch::Tensor CausalLMImpl::project(const torch::Tensor& hidden) {
+  const at::Tensor logits = lm_head ? lm_head->forward(hidden) : at::linear(hidden, model->embed_tokens->weight);
+  return logits.to(at::kFloat);
+}
+
+torch::Tensor CausalLMImpl::forward_hidden(const torch::Tensor& input_ids, KvCache* cache, const ForwardOptions& options) {
   TORCH_CHECK(input_ids.dim() == 2, "input_ids must be [batch, length], got ", input_ids.sizes());
   const int64_t batch = input_ids.size(0), length = input_ids.size(1);
   const int64_t past = cache ? cache->length : 0;
@@ -71,10 +80,8 @@ torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids, KvCache* cac
         state, ids, inputs, cache ? &cache->attention[layer] : nullptr, cache ? &cache->engram[layer] : nullptr);
   }
   hidden = model->hc_head ? model->hc_head->forward(state) : state.squeeze(2);
-  hidden = model->norm->forward(hidden);
-  const at::Tensor logits = lm_head ? lm_head->forward(hidden) : at::linear(hidden, model->embed_tokens->weight);
   if (cache) cache->length += length;
-  return logits.to(at::kFloat);
+  return model->norm->forward(hidden);
 }
 
 void CausalLMImpl::init_weights(uint64_t seed) {

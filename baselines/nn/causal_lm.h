@@ -44,6 +44,12 @@ class CausalLMImpl : public torch::nn::Module {
 
   // input_ids [B, T] -> logits [B, T, vocab] (float32).
   torch::Tensor forward(const torch::Tensor& input_ids, KvCache* cache = nullptr, const ForwardOptions& options = {});
+  // The same split in two, so that callers project only the positions they need (a full vocabulary
+  // row per position is the largest tensor of a forward): final normed hidden states [B, T, d], and
+  // hidden [..., d] -> float32 logits [..., vocab].
+  torch::Tensor forward_hidden(const torch::Tensor& input_ids, KvCache* cache = nullptr,
+                               const ForwardOptions& options = {});
+  torch::Tensor project(const torch::Tensor& hidden);
   KvCache new_cache() const;
   // Deterministic random weights for benchmarks: N(0, initializer_range) for matrices, ones for norm
   // gains, zeros for biases, mHC at its mean-read start, Engram's conv zero when configured.
