@@ -106,8 +106,8 @@ void CausalLMImpl::init_weights(uint64_t seed) {
     }
   }
   for (auto& module : modules(true)) {
-    if (auto* hc = module->as<HyperConnectionImpl>()) hc->reset_to_mean_read(std);
-    if (auto* head = module->as<HyperHeadImpl>()) head->reset_to_mean_read(std);
+    if (auto* hc = module->as<HyperConnectionImpl>()) hc->reset_to_mean_read(std, generator);
+    if (auto* head = module->as<HyperHeadImpl>()) head->reset_to_mean_read(std, generator);
     if (auto* engram_layer = module->as<EngramImpl>()) {
       if (engram_layer->config().conv_zero_init) engram_layer->short_conv->conv->weight.zero_();
     }

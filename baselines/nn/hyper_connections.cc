@@ -23,11 +23,11 @@ HyperConnectionImpl::HyperConnectionImpl(int64_t branches, int64_t hidden, int64
   scale = register_parameter("scale", torch::full({3}, 0.01));
 }
 
-void HyperConnectionImpl::reset_to_mean_read(double init_std) {
+void HyperConnectionImpl::reset_to_mean_read(double init_std, at::Generator& generator) {
   // mhc.md 2.6 (inference, no source gives an init): alpha 0.01, H^pre starts at the uniform read
   // 1/n, H^post at 1, H^res near the identity so each branch first keeps its own state.
   torch::NoGradGuard no_grad;
-  fn.normal_(0.0, init_std);
+  fn.copy_(at::empty(fn.sizes(), at::kFloat).normal_(0.0, init_std, generator));
   base.zero_();
   if (n_ > 1) base.narrow(0, 0, n_).fill_(-std::log(static_cast<double>(n_ - 1)));
   base.narrow(0, 2 * n_, n_ * n_).view({n_, n_}).diagonal().fill_(4.0);
@@ -68,9 +68,9 @@ HyperHeadImpl::HyperHeadImpl(int64_t branches, int64_t hidden, double eps, doubl
   hc_scale = register_parameter("hc_scale", torch::full({1}, 0.01));
 }
 
-void HyperHeadImpl::reset_to_mean_read(double init_std) {
+void HyperHeadImpl::reset_to_mean_read(double init_std, at::Generator& generator) {
   torch::NoGradGuard no_grad;
-  hc_fn.normal_(0.0, init_std);
+  hc_fn.copy_(at::empty(hc_fn.sizes(), at::kFloat).normal_(0.0, init_std, generator));
   hc_base.fill_(n_ > 1 ? -std::log(static_cast<double>(n_ - 1)) : 0.0);
   hc_scale.fill_(0.01);
 }

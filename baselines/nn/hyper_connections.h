@@ -10,6 +10,8 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include <ATen/core/Generator.h>
+
 namespace engram::model {
 
 struct HyperMix {
@@ -26,7 +28,7 @@ class HyperConnectionImpl : public torch::nn::Module {
   static torch::Tensor read(const torch::Tensor& state, const HyperMix& mix);
   // X'_j = sum_i comb_ij X_i + post_j * y
   static torch::Tensor write(const torch::Tensor& state, const torch::Tensor& output, const HyperMix& mix);
-  void reset_to_mean_read(double init_std);
+  void reset_to_mean_read(double init_std, at::Generator& generator);
 
   torch::Tensor fn;     // [n(n+2), n*d], rows: pre | post | comb (source-major)
   torch::Tensor base;   // [n(n+2)]
@@ -43,7 +45,7 @@ class HyperHeadImpl : public torch::nn::Module {
  public:
   HyperHeadImpl(int64_t branches, int64_t hidden, double eps, double norm_eps);
   torch::Tensor forward(const torch::Tensor& state);  // [B, T, n, d] -> [B, T, d]
-  void reset_to_mean_read(double init_std);
+  void reset_to_mean_read(double init_std, at::Generator& generator);
 
   torch::Tensor hc_fn, hc_base, hc_scale;
 

@@ -1,0 +1,189 @@
+#include "tasks/bbh_task.h"
+
+#include <stdexcept>
+
+#include "tasks/sha256.h"
+#include "tasks/text.h"
+
+namespace engram::tasks {
+
+BbhTaskConfig bbh_config(BbhVariant variant) {
+  BbhTaskConfig c;
+  c.variant = variant;
+  c.version = "1";
+  switch (variant) {
+    case BbhVariant::cot_fewshot:
+      c.name = "bbh_cot_fewshot";
+      c.reference = "lm-evaluation-harness bbh_cot_fewshot (template version 4.0)";
+      c.num_fewshot = 3;
+      c.cot_exemplars = true;
+      c.query_suffix = "\nA: Let's think step by step.\n";
+      c.until = {"</s>", "Q", "\n\n"};
+      c.max_gen_toks = 1024;
+      c.filters.push_back(AnswerFilter("get-answer").regex("(?<=the answer is )(.*)(?=.)").take_first());
+      break;
+    case BbhVariant::fewshot:
+      c.name = "bbh_fewshot";
+      c.reference = "lm-evaluation-harness bbh_fewshot (answer-only exemplars)";
+      c.num_fewshot = 3;
+      c.cot_exemplars = false;
+      c.query_suffix = "\nA:";
+      c.until = {"</s>", "Q", "\n\n"};
+      c.max_gen_toks = 256;
+      c.filters.push_back(AnswerFilter::none());
+      c.filters.push_back(AnswerFilter("strip").strip());
+      break;
+    case BbhVariant::zeroshot:
+      c.name = "bbh_zeroshot";
+      c.reference = "lm-evaluation-harness bbh_zeroshot (strict comparison; flexible-extract not implemented)";
+      c.num_fewshot = 0;
+      c.cot_exemplars = false;
+      c.query_suffix = "\nA:";
+      c.until = {"</s>", "Q:", "<|im_end|>"};
+      c.max_gen_toks = 256;
+      c.filters.push_back(AnswerFilter::none());
+      c.filters.push_back(AnswerFilter("strip").strip());
+      c.exact_match.ignore_case = true;
+      c.exact_match.regexes_to_ignore = {"\\.$", ",", "\\n", "\\\\", "\""};
+      break;
+  }
+  return c;
+}
+
+BbhTask::BbhTask(BbhTaskConfig config, std::vector<BbhSubtaskData> data)
+    : config_(std::move(config)), exact_match_(config_.exact_match) {
+  if (config_.filters.empty()) throw std::invalid_argument("BBH task " + config_.name + " has no answer filter");
+  for (auto& d : data) {
+    Subtask s;
+    const auto& prompt = d.prompt;
+    if (config_.num_fewshot > prompt.exemplars.size()) {
+      throw std::invalid_argument(prompt.file + ": " + std::to_string(prompt.exemplars.size()) +
+                                  " exemplars, but the protocol takes " + std::to_string(config_.num_fewshot));
+    }
+    s.prefix = prompt.description + config_.description_delimiter;
+    for (size_t i = 0; i < config_.num_fewshot; ++i) {
+      const auto& ex = prompt.exemplars[i];
+      s.prefix += config_.cot_exemplars ? ex.text : ex.question + ex.answer;
+      s.prefix += config_.fewshot_delimiter;
+    }
+    s.data = std::move(d);
+    subtasks_.push_back(std::move(s));
+  }
+}
+
+std::vector<std::string> BbhTask::subtasks() const {
+  std::vector<std::string> out;
+  for (const auto& s : subtasks_) out.push_back(s.data.name);
+  return out;
+}
+
+const BbhTask::Subtask& BbhTask::find(const std::string& subtask) const {
+  for (const auto& s : subtasks_) {
+    if (s.data.name == subtask) return s;
+  }
+  throw std::invalid_argument("task " + config_.name + " has no subtask '" + subtask + "'");
+}
+
+size_t BbhTask::subtask_size(const std::string& subtask) const { return find(subtask).data.examples.size(); }
+
+std::string BbhTask::render_prompt(const std::string& subtask, const std::string& input) const {
+  return find(subtask).prefix + config_.query_prefix + input + config_.query_suffix;
+}
+
+std::vector<Instance> BbhTask::instances(std::optional<size_t> limit) const {
+  std::vector<Instance> out;
+  for (const auto& s : subtasks_) {
+    const size_t n = limit ? std::min(*limit, s.data.examples.size()) : s.data.examples.size();
+    for (size_t i = 0; i < n; ++i) {
+      const auto& ex = s.data.examples[i];
+      Instance inst;
+      inst.subtask = s.data.name;
+      inst.doc_index = i;
+      inst.doc_id = s.data.name + "/" + std::to_string(i);
+      inst.context = s.prefix + config_.query_prefix + ex.input + config_.query_suffix;
+      inst.target = ex.target;
+      inst.type = RequestType::generate_until;
+      inst.generation.stop = config_.until;
+      inst.generation.max_new_tokens = config_.max_gen_toks;
+      inst.generation.greedy = true;
+      inst.generation.temperature = 0.0;
+      out.push_back(std::move(inst));
+    }
+  }
+  return out;
+}
+
+SampleRecord BbhTask::score(const Instance& instance, const InstanceResponse& response) const {
+  SampleRecord r;
+  r.subtask = instance.subtask;
+  r.doc_id = instance.doc_id;
+  r.doc_index = instance.doc_index;
+  r.prompt_hash = sha256_hex(instance.context);
+  r.target = instance.target;
+  const auto& gen = response.generation;
+  r.response = to_valid_utf8(gen.text);
+  r.truncated = gen.truncated;
+  r.hit_stop = gen.hit_stop;
+  r.tokens = gen.tokens;
+  for (size_t f = 0; f < config_.filters.size(); ++f) {
+    const auto& filter = config_.filters[f];
+    const auto answer = filter.apply(gen.text);
+    if (f == 0) r.unparseable = answer.fell_back || py_strip(answer.text).empty();
+    r.filtered.emplace_back(filter.name(), answer.text);
+    r.metrics.push_back({"exact_match", filter.name(), exact_match_.score(answer.text, instance.target)});
+  }
+  return r;
+}
+
+std::vector<MetricSpec> BbhTask::metrics() const {
+  std::vector<MetricSpec> out;
+  for (size_t f = 0; f < config_.filters.size(); ++f) {
+    out.push_back({"exact_match", config_.filters[f].name(), true, f == 0});
+  }
+  return out;
+}
+
+nlohmann::json BbhTask::protocol() const {
+  nlohmann::json filters = nlohmann::json::array();
+  for (const auto& f : config_.filters) filters.push_back(f.describe());
+  return {
+      {"task", config_.name},
+      {"version", config_.version},
+      {"reference", config_.reference},
+      {"output_type", "generate_until"},
+      {"template",
+       {{"layout", "description + description_delimiter + fewshot exemplars (each + fewshot_delimiter) + "
+                   "query_prefix + input + query_suffix"},
+        {"description", "cot-prompts/<subtask>.txt: text between the '-----' line and the first 'Q: ' block"},
+        {"description_delimiter", config_.description_delimiter},
+        {"query_prefix", config_.query_prefix},
+        {"query_suffix", config_.query_suffix}}},
+      {"fewshot",
+       {{"source", "cot-prompts/<subtask>.txt"},
+        {"sampler", "first_n"},
+        {"num_fewshot", config_.num_fewshot},
+        {"exemplar_format", config_.cot_exemplars ? "verbatim CoT block"
+                                                  : "block before \"Let's think step by step.\" + answer "
+                                                    "(regex (?<=answer is )(.*)(?=.), first match)"},
+        {"fewshot_delimiter", config_.fewshot_delimiter}}},
+      {"generation",
+       {{"until", config_.until},
+        {"max_gen_toks", config_.max_gen_toks},
+        {"do_sample", false},
+        {"temperature", 0},
+        {"stop_semantics", "text before the earliest stop string; continuation not stripped"},
+        {"eos_stops", true}}},
+      {"filters", filters},
+      {"metric", exact_match_.describe()},
+      {"aggregation",
+       {{"subtask", "mean; stderr = sample std (ddof=1) / sqrt(n)"},
+        {"task", "size-weighted mean over subtasks (micro); stderr pooled as lm-eval's pooled_sample_stderr"}}},
+  };
+}
+
+nlohmann::json BbhTask::subtask_protocol(const std::string& subtask) const {
+  const auto& s = find(subtask);
+  return {{"prefix_sha256", sha256_hex(s.prefix)}, {"num_exemplars_in_file", s.data.prompt.exemplars.size()}};
+}
+
+}  // namespace engram::tasks
