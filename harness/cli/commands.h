@@ -17,6 +17,8 @@ void add_inspect_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
 void add_tokenizer_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 // `engram-bench models [show NAME | derive --from NAME ...]`: presets and their accounting.
 void add_models_commands(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
+// `engram-bench eval --model SPEC --tasks LIST`
+void add_eval_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 // `engram-bench run`: the main job.
 void add_run_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions);
 

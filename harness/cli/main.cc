@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "engram-bench 0.1.0");
   std::vector<std::pair<CLI::App*, engram::cli::Action>> actions;
   engram::cli::add_run_command(app, actions);
+  engram::cli::add_eval_command(app, actions);
   engram::cli::add_engram_commands(app, actions);
   engram::cli::add_inspect_command(app, actions);
   engram::cli::add_tokenizer_commands(app, actions);

@@ -4,6 +4,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -202,7 +203,15 @@ std::size_t find_stop(const std::string& text, const std::vector<std::string>& s
   return best;
 }
 
-int64_t sample_token(const at::Tensor& logits, const tasks::GenerationRequest& request, at::Generator& generator) {
+int64_t sample_token(const at::Tensor& logits_in, const tasks::GenerationRequest& request, at::Generator& generator,
+                     int64_t tokenizer_vocab) {
+  // Embedding rows past the tokenizer's vocabulary (DeepSeek-V3 pads 128,815 to 129,280) are not
+  // tokens: they cannot be decoded, and Engram's compression has no entry for them.
+  at::Tensor logits = logits_in;
+  if (logits.size(-1) > tokenizer_vocab) {
+    logits = logits.clone();
+    logits.narrow(-1, tokenizer_vocab, logits.size(-1) - tokenizer_vocab).fill_(-std::numeric_limits<float>::infinity());
+  }
   if (request.greedy || request.temperature <= 0) return logits.argmax().item<int64_t>();
   at::Tensor probs = at::softmax(logits / request.temperature, -1);
   if (request.top_p < 1.0) {
@@ -278,7 +287,7 @@ std::vector<tasks::GenerationResult> EngineModel::generate_batch(const std::vect
   for (int64_t step = 0; step < budget; ++step) {
     at::Tensor tokens = at::empty({rows, 1}, at::kLong);
     for (int64_t row = 0; row < rows; ++row) {
-      const int64_t token = done[row] ? pad_token() : sample_token(next_logits[row], *batch[row], generators[row]);
+      const int64_t token = done[row] ? pad_token() : sample_token(next_logits[row], *batch[row], generators[row], tokenizer_->vocab_size());
       tokens[row][0] = token;
       if (done[row]) continue;
       const bool is_eos = tokenizer_->eos_id() && token == *tokenizer_->eos_id();
