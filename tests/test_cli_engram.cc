@@ -2,13 +2,11 @@
 // golden files as inputs, outputs compared with the golden tensors; bad input gives a clear error.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "cli_runner.h"
 #include "harness/io/safetensors.h"
 #include "test_support.h"
 
@@ -17,22 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult run_cli(const std::string& arguments) {
-  const std::string command = std::string(ENGRAM_BENCH_BINARY) + " " + arguments + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 class CliEngram : public ::testing::Test {
  protected:
@@ -51,9 +33,9 @@ class CliEngram : public ::testing::Test {
 
 TEST_F(CliEngram, HashReproducesGoldenCaseFromFiles) {
   for (const std::string tag : {"main", "edge"}) {
-    const auto result = run_cli("engram hash --config " + g("hash_case0.json") + " --input " +
+    const auto result = testing::run_engram_bench("engram hash --config " + g("hash_case0.json") + " --input " +
                                 g("hash_case0.safetensors") + " --input-prefix " + tag + ". --out " + w(tag + ".st"));
-    ASSERT_EQ(result.exit_code, 0) << result.output;
+    ASSERT_EQ(result.first, 0) << result.second;
     const auto out = io::read_safetensors(w(tag + ".st"));
     const auto golden = io::read_safetensors(g("hash_case0.safetensors"));
     int compared = 0;
@@ -70,10 +52,10 @@ TEST_F(CliEngram, ForwardReproducesGoldenCaseFromFiles) {
   for (const std::string name : {"forward_hc4", "forward_hc1"}) {
     for (const auto& [dtype, suffix, tolerance] :
          std::vector<std::tuple<std::string, std::string, double>>{{"float32", "f32", 1e-5}, {"float64", "f64", 1e-12}}) {
-      const auto result = run_cli("engram forward --config " + g(name + ".json") + " --weights " +
+      const auto result = testing::run_engram_bench("engram forward --config " + g(name + ".json") + " --weights " +
                                   g(name + "_weights.safetensors") + " --input " + g(name + "_io.safetensors") +
                                   " --dtype " + dtype + " --out " + w("out.st"));
-      ASSERT_EQ(result.exit_code, 0) << result.output;
+      ASSERT_EQ(result.first, 0) << result.second;
       const auto out = io::read_safetensors(w("out.st"));
       const auto golden = io::read_safetensors(g(name + "_io.safetensors"));
       EXPECT_TRUE(at::equal(out.get("hash_ids"), golden.get("hash_ids")));
@@ -89,11 +71,11 @@ TEST_F(CliEngram, ForwardReproducesGoldenCaseFromFiles) {
 TEST_F(CliEngram, BadConfigIsAClearErrorAndWritesNothing) {
   const std::string bad = w("bad.json");
   std::ofstream(bad) << R"({"hash": {"max_ngram_size": 3, "engram_vocab_size": [211, 307], "layer_ids": [0, 2, 0]}})";
-  const auto result = run_cli("engram hash --config " + bad + " --input " + g("hash_case0.safetensors") +
+  const auto result = testing::run_engram_bench("engram hash --config " + bad + " --input " + g("hash_case0.safetensors") +
                               " --input-prefix main. --out " + w("never.st"));
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_NE(result.output.find("bad.json"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("layer_ids"), std::string::npos) << result.output;
+  EXPECT_NE(result.first, 0);
+  EXPECT_NE(result.second.find("bad.json"), std::string::npos) << result.second;
+  EXPECT_NE(result.second.find("layer_ids"), std::string::npos) << result.second;
   EXPECT_FALSE(fs::exists(w("never.st")));
 }
 
@@ -104,31 +86,31 @@ TEST_F(CliEngram, MalformedInputFileIsAClearError) {
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   }
-  auto result = run_cli("engram hash --config " + g("hash_case0.json") + " --input " + truncated +
+  auto result = testing::run_engram_bench("engram hash --config " + g("hash_case0.json") + " --input " + truncated +
                         " --input-prefix main. --out " + w("never.st"));
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_NE(result.output.find("truncated.safetensors"), std::string::npos) << result.output;
+  EXPECT_NE(result.first, 0);
+  EXPECT_NE(result.second.find("truncated.safetensors"), std::string::npos) << result.second;
   EXPECT_FALSE(fs::exists(w("never.st")));
 
   // The input exists but lacks the tensor the verb needs.
-  result = run_cli("engram hash --config " + g("hash_case0.json") + " --input " + g("hash_case0.safetensors") +
+  result = testing::run_engram_bench("engram hash --config " + g("hash_case0.json") + " --input " + g("hash_case0.safetensors") +
                    " --out " + w("never.st"));
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_NE(result.output.find("'input_ids'"), std::string::npos) << result.output;
+  EXPECT_NE(result.first, 0);
+  EXPECT_NE(result.second.find("'input_ids'"), std::string::npos) << result.second;
 
   // Weights of the wrong shape for the config.
-  result = run_cli("engram forward --config " + g("forward_hc1.json") + " --weights " +
+  result = testing::run_engram_bench("engram forward --config " + g("forward_hc1.json") + " --weights " +
                    g("forward_hc4_weights.safetensors") + " --input " + g("forward_hc1_io.safetensors") +
                    " --out " + w("never.st"));
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_NE(result.output.find("forward_hc4_weights.safetensors"), std::string::npos) << result.output;
-  EXPECT_EQ(result.output.find("frame #"), std::string::npos) << "no C++ backtraces for users: " << result.output;
+  EXPECT_NE(result.first, 0);
+  EXPECT_NE(result.second.find("forward_hc4_weights.safetensors"), std::string::npos) << result.second;
+  EXPECT_EQ(result.second.find("frame #"), std::string::npos) << "no C++ backtraces for users: " << result.second;
 }
 
 TEST_F(CliEngram, WrongFlagsExitNonZero) {
-  EXPECT_NE(run_cli("engram hash --config " + g("hash_case0.json")).exit_code, 0);
-  EXPECT_NE(run_cli("engram forward --dtype float16 --config x --weights y --input z --out o").exit_code, 0);
-  EXPECT_NE(run_cli("no-such-verb").exit_code, 0);
+  EXPECT_NE(testing::run_engram_bench("engram hash --config " + g("hash_case0.json")).first, 0);
+  EXPECT_NE(testing::run_engram_bench("engram forward --dtype float16 --config x --weights y --input z --out o").first, 0);
+  EXPECT_NE(testing::run_engram_bench("no-such-verb").first, 0);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.h"
 #include "harness/io/checkpoint_summary.h"
 #include "harness/io/safetensors.h"
 
@@ -14,17 +15,8 @@ namespace engram {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::run_engram_bench;
 
-std::pair<int, std::string> run(const std::string& arguments) {
-  const std::string command = std::string(ENGRAM_BENCH_BINARY) + " " + arguments + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  return {WEXITSTATUS(status), output};
-}
 
 TEST(ParameterGroups, HuggingFaceAndEngramNames) {
   EXPECT_EQ(io::parameter_group("model.embed_tokens.weight"), "embedding");
@@ -55,7 +47,7 @@ TEST(CliInspect, ShardedCheckpointWithConfigAsJson) {
              "model.layers.0.mlp.experts.0.up_proj.weight": "a.safetensors", "lm_head.weight": "b.safetensors"}})";
   std::ofstream(dir / "config.json") << R"({"model_type": "llama", "vocab_size": 10, "hidden_size": 4,
       "intermediate_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2})";
-  auto [code, output] = run("inspect --json " + dir.string());
+  auto [code, output] = run_engram_bench("inspect --json " + dir.string());
   ASSERT_EQ(code, 0) << output;
   const auto report = nlohmann::json::parse(output);
   EXPECT_EQ(report["total_parameters"], 112);
@@ -67,17 +59,17 @@ TEST(CliInspect, ShardedCheckpointWithConfigAsJson) {
   EXPECT_EQ(report["config"]["model_type"], "llama");
   EXPECT_EQ(report["files"].size(), 2u);
 
-  std::tie(code, output) = run("inspect " + dir.string());
+  std::tie(code, output) = run_engram_bench("inspect " + dir.string());
   EXPECT_EQ(code, 0) << output;
   EXPECT_NE(output.find("routed_experts"), std::string::npos) << output;
 
   std::ofstream(dir / "config.json") << R"({"model_type": "gpt9", "vocab_size": 10})";
-  std::tie(code, output) = run("inspect " + dir.string());
+  std::tie(code, output) = run_engram_bench("inspect " + dir.string());
   EXPECT_NE(code, 0);
   EXPECT_NE(output.find("gpt9"), std::string::npos) << output;
 
   std::ofstream(dir / "b.safetensors") << "truncated";
-  std::tie(code, output) = run("inspect " + dir.string());
+  std::tie(code, output) = run_engram_bench("inspect " + dir.string());
   EXPECT_NE(code, 0);
   EXPECT_NE(output.find("b.safetensors"), std::string::npos) << output;
   fs::remove_all(dir);

@@ -10,25 +10,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.h"
+
 namespace engram {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::pair<int, std::string> run(const std::string& arguments, bool with_stderr = true) {
-  const std::string command = std::string(ENGRAM_BENCH_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  return {WEXITSTATUS(status), output};
-}
 
 json run_json(const std::string& arguments) {
-  auto [code, output] = run(arguments, /*with_stderr=*/false);
+  auto [code, output] = testing::run_engram_bench(arguments, /*with_stderr=*/false);
   EXPECT_EQ(code, 0) << arguments << "\n" << output;
   return json::parse(output);
 }
@@ -65,7 +57,7 @@ TEST(CliModels, ListReproducesThePaperCounts) {
   EXPECT_GT(longer["models"][1]["flops_per_token"]["causal_mean"].get<double>(),
             report["models"][1]["flops_per_token"]["causal_mean"].get<double>());
 
-  auto [code, table] = run("models");
+  auto [code, table] = testing::run_engram_bench("models");
   EXPECT_EQ(code, 0) << table;
   for (const char* name : {"dense-4b", "moe-27b", "engram-27b", "engram-40b", "tiny-dense", "tiny-moe", "tiny-engram"}) {
     EXPECT_NE(table.find(name), std::string::npos) << table;
@@ -91,7 +83,7 @@ TEST(CliModels, ShowBreaksDownByGroup) {
   }
   EXPECT_DOUBLE_EQ(sum, r["flops_by_component"]["causal_mean"]["total"].get<double>());
 
-  auto [code, text] = run("models show tiny-moe");
+  auto [code, text] = testing::run_engram_bench("models show tiny-moe");
   EXPECT_EQ(code, 0) << text;
   EXPECT_NE(text.find("routed_experts"), std::string::npos) << text;
 }
@@ -121,30 +113,30 @@ TEST(CliModels, DeriveThePaperPairAndBack) {
   const json tiny = run_json("models show --json tiny-engram");
   EXPECT_EQ(shown["total_params"], tiny["total_params"]);
 
-  auto [code, text] = run("models derive --from moe-27b --engram-share 0.257");
+  auto [code, text] = testing::run_engram_bench("models derive --from moe-27b --engram-share 0.257");
   EXPECT_EQ(code, 0) << text;
   EXPECT_NE(text.find("74."), std::string::npos) << text;
   fs::remove_all(dir);
 }
 
 TEST(CliModels, ErrorsExitNonZeroWithAMessage) {
-  auto [code, text] = run("models show moe-28b");
+  auto [code, text] = testing::run_engram_bench("models show moe-28b");
   EXPECT_NE(code, 0);
   EXPECT_NE(text.find("moe-28b"), std::string::npos) << text;
   EXPECT_NE(text.find("engram-27b"), std::string::npos) << text;
 
-  std::tie(code, text) = run("models derive --from moe-27b --engram-share 1.5");
+  std::tie(code, text) = testing::run_engram_bench("models derive --from moe-27b --engram-share 1.5");
   EXPECT_NE(code, 0);
   EXPECT_NE(text.find("between 0 and 1"), std::string::npos) << text;
 
-  std::tie(code, text) = run("models derive --from moe-27b");
+  std::tie(code, text) = testing::run_engram_bench("models derive --from moe-27b");
   EXPECT_NE(code, 0);
   EXPECT_NE(text.find("--engram-share"), std::string::npos) << text;
 
-  std::tie(code, text) = run("models derive --from moe-27b --engram-share 0.2 --to-moe");
+  std::tie(code, text) = testing::run_engram_bench("models derive --from moe-27b --engram-share 0.2 --to-moe");
   EXPECT_NE(code, 0);
 
-  std::tie(code, text) = run("models derive --from dense-4b --engram-share 0.2");
+  std::tie(code, text) = testing::run_engram_bench("models derive --from dense-4b --engram-share 0.2");
   EXPECT_NE(code, 0);
   EXPECT_NE(text.find("n_routed_experts"), std::string::npos) << text;
 
@@ -154,7 +146,7 @@ TEST(CliModels, ErrorsExitNonZeroWithAMessage) {
       "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "kv_lora_rank": 16,
       "qk_nope_head_dim": 8, "qk_rope_head_dim": 8, "v_head_dim": 8, "n_routed_experts": 4,
       "num_experts_per_tok": 6, "moe_intermediate_size": 32})";
-  std::tie(code, text) = run("models show " + dir.string());
+  std::tie(code, text) = testing::run_engram_bench("models show " + dir.string());
   EXPECT_NE(code, 0);
   EXPECT_NE(text.find("num_experts_per_tok"), std::string::npos) << text;
   fs::remove_all(dir);

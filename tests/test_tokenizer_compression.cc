@@ -7,24 +7,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.h"
 #include "harness/tokenizer/tokenizer.h"
 #include "harness/tokenizer_compression.h"
 #include "test_support.h"
-#include "tokenizer/sha256.h"
+#include "tasks/sha256.h"
 
 namespace engram {
 namespace {
 
-std::pair<int, std::string> run_cli(const std::string& arguments) {
-  const std::string command = std::string(ENGRAM_BENCH_BINARY) + " " + arguments + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  return {WEXITSTATUS(status), output};
-}
 
 std::filesystem::path deepseek_dir() { return testing::shared_dir() / "tokenizers" / "deepseek-v3"; }
 
@@ -38,7 +29,7 @@ TEST(TokenizerCompression, DeepSeekV3TableEqualsTheReferenceAlgorithm) {
   for (const auto& [id, compressed] : expected["lookup_sample"].items()) {
     EXPECT_EQ(table.lookup_table()[std::stoll(id)], compressed.get<int64_t>()) << "raw id " << id;
   }
-  testing::Sha256 sha;
+  tasks::Sha256 sha;
   for (int64_t v : table.lookup_table()) {
     char bytes[8];
     for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
@@ -54,7 +45,7 @@ TEST(TokenizerCompression, DeepSeekV3TableEqualsTheReferenceAlgorithm) {
 TEST(TokenizerCompression, CliReportsThePaperFigureAndSavesTheTable) {
   ENGRAM_REQUIRE_SHARED(deepseek_dir() / "tokenizer.json");
   const std::string out = (std::filesystem::temp_directory_path() / ("engram_cmp_" + std::to_string(::getpid()) + ".json")).string();
-  const auto [code, output] = run_cli("tokenizer compress --json --top 5 --tokenizer " + deepseek_dir().string() + " --out " + out);
+  const auto [code, output] = testing::run_engram_bench("tokenizer compress --json --top 5 --tokenizer " + deepseek_dir().string() + " --out " + out);
   ASSERT_EQ(code, 0) << output;
   const auto report = nlohmann::json::parse(output);
   // Paper table 6: "the overall compression ratio is 23.43% for our 128k tokenizer".
@@ -70,7 +61,7 @@ TEST(TokenizerCompression, CliReportsThePaperFigureAndSavesTheTable) {
   const CompressionTable saved = CompressionTable::load(out);
   EXPECT_EQ(saved.compressed_size(), report["compressed_vocab_size"].get<int64_t>());
   std::filesystem::remove(out);
-  EXPECT_NE(run_cli("tokenizer compress --tokenizer /nonexistent").first, 0);
+  EXPECT_NE(testing::run_engram_bench("tokenizer compress --tokenizer /nonexistent").first, 0);
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "tasks/humaneval/sha256.h"
+#include "tasks/sha256.h"
 
 namespace engram::tasks::humaneval {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "he_support.h"
-#include "tasks/humaneval/sha256.h"
+#include "tasks/sha256.h"
 
 namespace he = engram::tasks::humaneval;
 namespace th = engram::testing::humaneval;
@@ -61,7 +61,7 @@ void expect_data_error(Fn fn, const std::filesystem::path& file, size_t line, co
 TEST(HumanEvalData, RealFileMatchesManifest) {
   ENGRAM_REQUIRE_SHARED(th::problems_path());
   // Uncompressed sha256 from ../shared/datasets/humaneval/MANIFEST.md.
-  EXPECT_EQ(he::sha256_hex(gunzip_file(th::problems_path())),
+  EXPECT_EQ(engram::tasks::sha256_hex(gunzip_file(th::problems_path())),
             "1d49078ba3e2b196b9344535bef34a43021f038fad9561d6ee7c53450609a6a2");
   const auto& problems = th::problems();
   ASSERT_EQ(problems.size(), 164u);
