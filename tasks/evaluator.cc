@@ -64,8 +64,8 @@ nlohmann::json evaluate(LanguageModel& model, const std::vector<const Task*>& ta
   nlohmann::json names = nlohmann::json::array();
   for (size_t t = 0; t < tasks.size(); ++t) {
     const Task& task = *tasks[t];
-    std::vector<SampleRecord> records;
-    records.reserve(instances[t].size());
+    std::vector<InstanceResponse> responses;
+    responses.reserve(instances[t].size());
     for (size_t i = 0; i < instances[t].size(); ++i) {
       const auto& inst = instances[t][i];
       InstanceResponse response;
@@ -76,8 +76,9 @@ nlohmann::json evaluate(LanguageModel& model, const std::vector<const Task*>& ta
       } else {
         response.generation = gen_results[slots[t][i].first];
       }
-      records.push_back(task.score(inst, response));
+      responses.push_back(std::move(response));
     }
+    const std::vector<SampleRecord> records = task.score_all(instances[t], responses);
     results[task.name()] = aggregate_results(task, records, options.limit);
     names.push_back(task.name());
     if (options.log_samples) {

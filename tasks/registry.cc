@@ -4,8 +4,6 @@
 #include <set>
 #include <stdexcept>
 
-#include "tasks/bbh_task.h"
-#include "tasks/mmlu_task.h"
 
 namespace engram::tasks {
 namespace {
@@ -33,28 +31,6 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
   return out;
-}
-
-std::unique_ptr<Task> make_bbh(BbhVariant variant, const TaskOptions& options) {
-  auto config = bbh_config(variant);
-  if (options.num_fewshot) {
-    throw std::invalid_argument(config.name + " has a fixed number of shots (" + std::to_string(config.num_fewshot) +
-                                "); num_fewshot cannot be changed");
-  }
-  const auto names = select_subtasks(config.name, options.selection, bbh_subtask_names());
-  return std::make_unique<BbhTask>(std::move(config), load_bbh(options.data_dir, names));
-}
-
-std::unique_ptr<Task> make_mmlu(const TaskOptions& options) {
-  MmluTaskConfig config;
-  if (options.num_fewshot) {
-    if (*options.num_fewshot > 5) throw std::invalid_argument("mmlu: num_fewshot must be 0-5 (the dev split has 5 rows)");
-    config.num_fewshot = *options.num_fewshot;
-  }
-  std::map<std::string, std::vector<std::string>> groups;
-  for (const auto& c : mmlu_categories()) groups[c.name] = c.subjects;
-  const auto subjects = select_subtasks(config.name, options.selection, mmlu_subjects(), groups);
-  return std::make_unique<MmluTask>(std::move(config), load_mmlu(options.data_dir, subjects));
 }
 
 }  // namespace
@@ -146,23 +122,6 @@ std::unique_ptr<Task> TaskRegistry::create(const TaskSpec& spec, TaskOptions opt
   }
   if (!spec.selection.empty()) options.selection = spec.selection;
   return it->second.factory(options);
-}
-
-const TaskRegistry& TaskRegistry::builtin() {
-  static const TaskRegistry registry = [] {
-    TaskRegistry r;
-    r.add("bbh_cot_fewshot", "BBH, 27 subtasks, 3-shot chain of thought (lm-eval bbh_cot_fewshot)",
-          [](const TaskOptions& o) { return make_bbh(BbhVariant::cot_fewshot, o); });
-    r.add("bbh_fewshot", "BBH, 27 subtasks, 3-shot answer-only (lm-eval bbh_fewshot)",
-          [](const TaskOptions& o) { return make_bbh(BbhVariant::fewshot, o); });
-    r.add("bbh_zeroshot", "BBH, 27 subtasks, zero-shot answer-only (lm-eval bbh_zeroshot)",
-          [](const TaskOptions& o) { return make_bbh(BbhVariant::zeroshot, o); });
-    r.add("mmlu", "MMLU, 57 subjects, 5-shot log-likelihood of ' A'..' D' (lm-eval mmlu)",
-          [](const TaskOptions& o) { return make_mmlu(o); });
-    r.alias("bbh", "bbh_cot_fewshot");
-    return r;
-  }();
-  return registry;
 }
 
 }  // namespace engram::tasks

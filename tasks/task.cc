@@ -51,4 +51,12 @@ std::string Task::subtask_fingerprint(const std::string& subtask) const {
   return fingerprint_of({{"task", protocol()}, {"subtask", subtask_protocol(subtask)}});
 }
 
+std::vector<SampleRecord> Task::score_all(const std::vector<Instance>& instances,
+                                         const std::vector<InstanceResponse>& responses) const {
+  std::vector<SampleRecord> records;
+  records.reserve(instances.size());
+  for (size_t i = 0; i < instances.size(); ++i) records.push_back(score(instances[i], responses[i]));
+  return records;
+}
+
 }  // namespace engram::tasks

@@ -101,6 +101,10 @@ class Task {
   virtual std::vector<Instance> instances(std::optional<size_t> limit = std::nullopt) const = 0;
   // Scores one instance's response.
   virtual SampleRecord score(const Instance& instance, const InstanceResponse& response) const = 0;
+  // Scores a whole run at once; tasks whose scoring runs programs (HumanEval) override it to run
+  // them in parallel. The default scores one by one. Records are in instance order.
+  virtual std::vector<SampleRecord> score_all(const std::vector<Instance>& instances,
+                                              const std::vector<InstanceResponse>& responses) const;
   virtual std::vector<MetricSpec> metrics() const = 0;
   // Groups reported besides the whole task (empty for BBH; MMLU's four categories).
   virtual std::vector<SubtaskGroup> groups() const { return {}; }

@@ -12,10 +12,10 @@ namespace {
 
 TEST(Registry, BuiltinNames) {
   const auto& r = TaskRegistry::builtin();
-  for (const char* name : {"bbh_cot_fewshot", "bbh_fewshot", "bbh_zeroshot", "mmlu", "bbh"}) {
+  for (const char* name : {"bbh_cot_fewshot", "bbh_fewshot", "bbh_zeroshot", "mmlu", "humaneval", "bbh"}) {
     EXPECT_TRUE(r.contains(name)) << name;
   }
-  EXPECT_EQ(r.list().size(), 5u);
+  EXPECT_EQ(r.list().size(), 6u);
   EXPECT_FALSE(r.contains("hellaswag"));
 }
 
