@@ -82,14 +82,9 @@ class DecodingTest : public ::testing::TestWithParam<Variant> {};
 TEST_P(DecodingTest, CachedStepsEqualFullForward) {
   const ModelConfig config = tiny_config(GetParam());
   CausalLM model(config, mapping_for(config));
+  // Engram configs here turn conv_zero_init off, so init_weights gives the ShortConv random weights
+  // and its decoding state is really exercised.
   model->init_weights(1234);
-  if (config.engram) {
-    // Random conv weights so the conv state is really exercised.
-    torch::NoGradGuard no_grad;
-    for (auto& p : model->named_parameters()) {
-      if (p.key().find("short_conv.conv.weight") != std::string::npos) p.value().normal_(0, 0.3);
-    }
-  }
   model->eval();
   torch::NoGradGuard no_grad;
   const at::Tensor ids = at::randint(0, config.vocab_size, {2, 21}, at::kLong);
@@ -113,12 +108,6 @@ TEST_P(DecodingTest, LeftPaddingDoesNotLeakIntoRealTokens) {
   const ModelConfig config = tiny_config(GetParam());
   CausalLM model(config, mapping_for(config));
   model->init_weights(7);
-  if (config.engram) {
-    torch::NoGradGuard no_grad;
-    for (auto& p : model->named_parameters()) {
-      if (p.key().find("short_conv.conv.weight") != std::string::npos) p.value().normal_(0, 0.3);
-    }
-  }
   model->eval();
   torch::NoGradGuard no_grad;
   const at::Tensor ids = at::randint(0, config.vocab_size, {1, 6}, at::kLong);
