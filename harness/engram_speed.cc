@@ -5,24 +5,15 @@
 #include <chrono>
 #include <random>
 
+#include "baselines/presets.h"
 #include "engram/engram_module.h"
 #include "engram/hash_tensor.h"
 
 namespace engram::harness {
 
 EngramConfig engram27b_memory_config(int64_t table_base_rows) {
-  EngramConfig config;
-  config.hash.engram_vocab_size = {table_base_rows, table_base_rows};
-  config.hash.max_ngram_size = 3;
-  config.hash.n_head_per_ngram = 8;
-  config.hash.layer_ids = {2, 15};
-  config.hash.pad_id = 2;
-  config.hash.seed = 0;
-  config.n_embed_per_ngram = 640;  // d_mem 1280 over two orders
-  config.kernel_size = 4;
-  config.hidden_size = 2560;
-  config.hc_mult = 4;
-  config.conv_zero_init = true;
+  EngramConfig config = *model::find_preset("engram-27b").config.engram;
+  config.hash.engram_vocab_size.assign(config.hash.engram_vocab_size.size(), table_base_rows);
   return config;
 }
 

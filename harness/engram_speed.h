@@ -11,9 +11,9 @@
 
 namespace engram::harness {
 
-// Engram-27B's memory as the paper states it (tables 1 and 5): Engram at layers 2 and 15, orders 2-3,
-// 8 heads per order, d_mem 1280 (80 per head), base table size 2,262,400, hidden 2560, 4 branches.
-// table_base_rows < 2262400 shrinks only the tables (rows do not change per-token work).
+// The engram-27b preset's Engram memory (paper tables 1 and 5: layers 2 and 15, orders 2-3, 8 heads
+// per order, d_mem 1280, base table size 2,262,400, hidden 2560, 4 branches) with every order's base
+// table size set to table_base_rows; smaller tables change memory, not per-token work.
 EngramConfig engram27b_memory_config(int64_t table_base_rows = 2262400);
 
 // A stand-in for the DeepSeek-V3 compression table until the tokenizer is loaded: 129,280 raw ids

@@ -114,12 +114,7 @@ std::vector<Instance> BbhTask::instances(std::optional<size_t> limit) const {
 }
 
 SampleRecord BbhTask::score(const Instance& instance, const InstanceResponse& response) const {
-  SampleRecord r;
-  r.subtask = instance.subtask;
-  r.doc_id = instance.doc_id;
-  r.doc_index = instance.doc_index;
-  r.prompt_hash = sha256_hex(instance.context);
-  r.target = instance.target;
+  SampleRecord r = SampleRecord::for_instance(instance);
   const auto& gen = response.generation;
   r.response = to_valid_utf8(gen.text);
   r.truncated = gen.truncated;

@@ -96,12 +96,7 @@ SampleRecord MmluTask::score(const Instance& instance, const InstanceResponse& r
     throw std::runtime_error(instance.doc_id + ": expected " + std::to_string(instance.continuations.size()) +
                              " log-likelihoods, got " + std::to_string(response.loglikelihoods.size()));
   }
-  SampleRecord r;
-  r.subtask = instance.subtask;
-  r.doc_id = instance.doc_id;
-  r.doc_index = instance.doc_index;
-  r.prompt_hash = sha256_hex(instance.context);
-  r.target = instance.target;
+  SampleRecord r = SampleRecord::for_instance(instance);
   r.response = nlohmann::json::array();
   size_t best = 0;
   for (size_t c = 0; c < response.loglikelihoods.size(); ++c) {

@@ -1,6 +1,7 @@
 #include "tasks/task.h"
 
 #include "tasks/fingerprint.h"
+#include "tasks/sha256.h"
 #include "tasks/text.h"
 
 namespace engram::tasks {
@@ -57,6 +58,16 @@ std::vector<SampleRecord> Task::score_all(const std::vector<Instance>& instances
   records.reserve(instances.size());
   for (size_t i = 0; i < instances.size(); ++i) records.push_back(score(instances[i], responses[i]));
   return records;
+}
+
+SampleRecord SampleRecord::for_instance(const Instance& instance) {
+  SampleRecord r;
+  r.subtask = instance.subtask;
+  r.doc_id = instance.doc_id;
+  r.doc_index = instance.doc_index;
+  r.prompt_hash = sha256_hex(instance.context);
+  r.target = instance.target;
+  return r;
 }
 
 }  // namespace engram::tasks

@@ -67,6 +67,8 @@ struct SampleRecord {
   bool hit_stop = false;     // generation ended on a stop string
   int64_t tokens = 0;        // generated tokens
 
+  // A record identifying `instance` (subtask, ids, prompt hash, target), ready for its response.
+  static SampleRecord for_instance(const Instance& instance);
   nlohmann::json to_json() const;
 };
 

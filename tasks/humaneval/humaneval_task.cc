@@ -5,7 +5,6 @@
 #include "tasks/data_dir.h"
 #include "tasks/humaneval/humaneval.h"
 #include "tasks/humaneval/sandbox.h"
-#include "tasks/sha256.h"
 
 namespace engram::tasks::humaneval {
 namespace {
@@ -60,12 +59,7 @@ class HumanEvalTask : public Task {
     const std::vector<ExecResult> executed = sandbox().run(programs);
     std::vector<TaskRecord> records;
     for (size_t i = 0; i < instances.size(); ++i) {
-      TaskRecord r;
-      r.subtask = kSubtask;
-      r.doc_id = instances[i].doc_id;
-      r.doc_index = instances[i].doc_index;
-      r.prompt_hash = sha256_hex(instances[i].context);
-      r.target = instances[i].target;
+      TaskRecord r = TaskRecord::for_instance(instances[i]);
       r.filtered = {{"create_test", completions[i]}};
       r.metrics = {{"pass@1", "create_test", executed[i].passed() ? 1.0 : 0.0}};
       r.truncated = responses[i].generation.truncated;

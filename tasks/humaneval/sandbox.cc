@@ -447,47 +447,46 @@ std::vector<MountEntry> read_mounts() {
   return mounts;
 }
 
-// Real uids that own at least one process (zombies included: they still count for RLIMIT_NPROC).
-std::set<uint32_t> uids_in_use() {
-  std::set<uint32_t> used;
+struct ProcessStatus {
+  long real_uid = -1;
+  uint64_t threads = 1;
+};
+
+// Every process in /proc (zombies included: they still count for RLIMIT_NPROC), from its status file.
+std::vector<ProcessStatus> process_statuses() {
+  std::vector<ProcessStatus> processes;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
     std::ifstream in(entry.path() / "status");
     std::string line;
+    ProcessStatus status;
     while (std::getline(in, line)) {
       if (line.rfind("Uid:", 0) == 0) {
-        used.insert(static_cast<uint32_t>(std::strtoul(line.c_str() + 4, nullptr, 10)));
-        break;
+        std::istringstream ls(line.substr(4));
+        ls >> status.real_uid;
+      } else if (line.rfind("Threads:", 0) == 0) {
+        status.threads = std::strtoull(line.c_str() + 8, nullptr, 10);
       }
     }
+    if (status.real_uid >= 0) processes.push_back(status);
   }
+  return processes;
+}
+
+// Real uids that own at least one process.
+std::set<uint32_t> uids_in_use() {
+  std::set<uint32_t> used;
+  for (const ProcessStatus& p : process_statuses()) used.insert(static_cast<uint32_t>(p.real_uid));
   return used;
 }
 
 // Tasks (threads count, as RLIMIT_NPROC counts them) whose real uid is `uid`.
 uint64_t count_tasks_of_uid(uid_t uid) {
   uint64_t total = 0;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-    std::ifstream in(entry.path() / "status");
-    std::string line;
-    bool mine = false;
-    uint64_t threads = 1;
-    while (std::getline(in, line)) {
-      if (line.rfind("Uid:", 0) == 0) {
-        std::istringstream ls(line.substr(4));
-        long real = -1;
-        ls >> real;
-        mine = real == static_cast<long>(uid);
-      } else if (line.rfind("Threads:", 0) == 0) {
-        threads = std::strtoull(line.c_str() + 8, nullptr, 10);
-      }
-    }
-    if (mine) total += threads;
+  for (const ProcessStatus& p : process_statuses()) {
+    if (p.real_uid == static_cast<long>(uid)) total += p.threads;
   }
   return total;
 }
