@@ -1,15 +1,19 @@
 #pragma once
 // The evaluator: runs tasks against a LanguageModel and returns results and per-sample records as
-// JSON. All requests of one kind, from all tasks, go to the model in ONE call (one
-// loglikelihood() call, one generate_until() call), so that an engine can batch and sort them
-// however it likes; results come back in request order and are matched to their documents here.
+// JSON. Requests of one kind, from all tasks, are ordered longest prompt first and go to the model
+// in chunks of `chunk_instances` instances (one call per chunk), so that an engine batches and sorts
+// them as it likes while a crash loses at most one chunk: with a journal (journal.h), each chunk's
+// responses are appended as it finishes and a rerun reuses them. Results come back in request
+// order and are matched to their documents here; scoring runs after all responses are in.
 //
 // Returned JSON (schema "engram-bench/task-eval/1"; a later issue wraps it in the report schema):
 // {
 //   "schema": "engram-bench/task-eval/1",
 //   "model": <model.describe()>,
 //   "config": {"limit": null | N, "tasks": ["bbh_cot_fewshot", ...]},
+//   "model_fingerprint": <SHA-256 of the model's output-relevant description (journal keys)>,
 //   "requests": {"loglikelihood": <count>, "generate_until": <count>},
+//   "journal": {"path", "reused", "torn_lines"}    // only with a journal
 //   "results": {
 //     "<task>": {
 //       "task", "version", "output_type", "fingerprint" (SHA-256 hex of the canonical protocol),
@@ -37,8 +41,10 @@
 // Values and stderrs that are undefined (no samples, n < 2) are null.
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -48,13 +54,41 @@
 
 namespace engram::tasks {
 
+class Journal;
+
+// Where a run is, for progress bars: phase "loglikelihood" | "generate_until" | "score", with
+// instances done out of total (for "score": tasks done out of tasks).
+struct EvaluateProgress {
+  std::string phase;
+  size_t done = 0;
+  size_t total = 0;
+  size_t from_journal = 0;  // of `done`, answered by the journal
+};
+
 struct EvaluateOptions {
   std::optional<size_t> limit;  // first N documents of each subtask (deterministic quick runs)
   bool log_samples = true;      // include per-sample records under "samples"
+  // Crash safety (journal.h): responses already in the journal are reused, new ones are appended as
+  // each chunk of instances finishes. Null: no journal.
+  Journal* journal = nullptr;
+  // Identity of the model's outputs for journal keys; empty: model_fingerprint(model).
+  std::string model_fingerprint;
+  // Instances per model call. Instances are ordered longest prompt first across all tasks (the
+  // first chunk meets the peak memory) and cut into chunks, so that at most one chunk of work is
+  // lost to a crash; the engine still batches and sorts within a chunk.
+  size_t chunk_instances = 64;
+  std::function<void(const EvaluateProgress&)> progress;
 };
+
+// SHA-256 of the model's description without what cannot change its outputs (batch size).
+std::string model_fingerprint(const LanguageModel& model);
 
 nlohmann::json evaluate(LanguageModel& model, const std::vector<const Task*>& tasks, const EvaluateOptions& options = {});
 nlohmann::json evaluate(LanguageModel& model, const std::vector<std::unique_ptr<Task>>& tasks,
                         const EvaluateOptions& options = {});
+// Scores from the journal alone (options.journal required): every instance must be there, else a
+// std::runtime_error says how many are missing. The model section is the journal's record of the
+// model `options.model_fingerprint` names (may be empty when the journal holds one model).
+nlohmann::json rescore_from_journal(const std::vector<const Task*>& tasks, const EvaluateOptions& options);
 
 }  // namespace engram::tasks

@@ -38,7 +38,9 @@ TEST(HumanEvalTask, CanonicalSolutionsScoreOneAndEmptyCompletionsZero) {
   EXPECT_EQ(metric["value"].get<double>(), 1.0) << good["results"]["humaneval"].dump();
   EXPECT_EQ(metric["n"].get<int64_t>(), 164);
   EXPECT_EQ(good["samples"]["humaneval"][0]["response"]["execution"]["status"], "passed");
-  const auto bad = evaluate(empty, tasks, EvaluateOptions{10, true});
+  EvaluateOptions first_ten;
+  first_ten.limit = 10;
+  const auto bad = evaluate(empty, tasks, first_ten);
   EXPECT_EQ(bad["results"]["humaneval"]["metrics"]["pass@1,create_test"]["value"].get<double>(), 0.0);
   EXPECT_EQ(bad["results"]["humaneval"]["n"].get<int64_t>(), 10);
 }

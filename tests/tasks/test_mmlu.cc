@@ -127,7 +127,9 @@ TEST(Mmlu, OracleGoldScores100OnAll14042) {
   // 27 test questions occur twice within their subject (same prompt, same answer).
   EXPECT_EQ(gold.size(), 14042u - 27u);
   auto model = OracleModel::from_maps(std::move(gold));
-  const auto out = evaluate(model, std::vector<const Task*>{&task}, {std::nullopt, false});
+  EvaluateOptions no_samples;
+  no_samples.log_samples = false;
+  const auto out = evaluate(model, std::vector<const Task*>{&task}, no_samples);
   const auto& r = out["results"]["mmlu"];
   EXPECT_EQ(out["requests"]["loglikelihood"], 4 * 14042);
   EXPECT_EQ(r["n"], 14042);

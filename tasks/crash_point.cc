@@ -1,0 +1,40 @@
+#include "tasks/crash_point.h"
+
+#include <csignal>
+#include <cstdlib>
+#include <string>
+
+namespace engram::tasks {
+namespace {
+
+struct CrashSetting {
+  std::string phase;
+  size_t count = 0;
+  bool armed = false;
+};
+
+CrashSetting read_setting() {
+  CrashSetting setting;
+  const char* value = std::getenv("ENGRAM_CRASH_AT");
+  if (value == nullptr) return setting;
+  const std::string text(value);
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return setting;
+  try {
+    setting.count = std::stoul(text.substr(colon + 1));
+  } catch (const std::exception&) {
+    return setting;
+  }
+  setting.phase = text.substr(0, colon);
+  setting.armed = true;
+  return setting;
+}
+
+}  // namespace
+
+void crash_point(std::string_view phase, size_t count) {
+  static const CrashSetting setting = read_setting();
+  if (setting.armed && count >= setting.count && phase == setting.phase) std::raise(SIGKILL);
+}
+
+}  // namespace engram::tasks

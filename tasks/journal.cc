@@ -1,0 +1,188 @@
+#include "tasks/journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "tasks/fingerprint.h"
+#include "tasks/sha256.h"
+
+namespace engram::tasks {
+namespace {
+
+std::string to_hex(const std::string& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+std::string from_hex(const std::string& hex) {
+  auto value = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    throw std::invalid_argument("bad hex digit");
+  };
+  if (hex.size() % 2 != 0) throw std::invalid_argument("odd hex length");
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<char>(value(hex[2 * i]) * 16 + value(hex[2 * i + 1]));
+  return out;
+}
+
+bool is_valid_utf8(const std::string& text) {
+  try {
+    (void)nlohmann::json(text).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
+  throw std::runtime_error(path.string() + ": " + what);
+}
+
+}  // namespace
+
+std::string journal_key(const std::string& model_fingerprint, const Task& task, const Instance& instance) {
+  nlohmann::json request = {{"type", to_string(instance.type)}, {"prompt_sha256", sha256_hex(instance.context)}};
+  if (instance.type == RequestType::loglikelihood) {
+    request["continuations"] = instance.continuations;
+  } else {
+    const GenerationRequest& g = instance.generation;
+    request["stop"] = g.stop;
+    request["max_new_tokens"] = g.max_new_tokens;
+    request["greedy"] = g.greedy;
+    if (!g.greedy) {
+      request["temperature"] = g.temperature;
+      request["top_p"] = g.top_p;
+      request["seed"] = g.seed;
+    }
+  }
+  return fingerprint_of(
+      {{"model", model_fingerprint}, {"task", task.name()}, {"version", task.version()}, {"request", request}});
+}
+
+nlohmann::json response_to_json(const InstanceResponse& response) {
+  nlohmann::json out = nlohmann::json::object();
+  if (!response.loglikelihoods.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& r : response.loglikelihoods) {
+      list.push_back({{"logprob", r.logprob}, {"is_greedy", r.is_greedy}, {"tokens", r.tokens}});
+    }
+    out["loglikelihoods"] = std::move(list);
+  }
+  const GenerationResult& g = response.generation;
+  nlohmann::json generation = {{"hit_stop", g.hit_stop}, {"truncated", g.truncated}, {"tokens", g.tokens}};
+  if (is_valid_utf8(g.text)) {
+    generation["text"] = g.text;
+  } else {
+    generation["text_hex"] = to_hex(g.text);
+  }
+  out["generation"] = std::move(generation);
+  return out;
+}
+
+InstanceResponse response_from_json(const nlohmann::json& json) {
+  InstanceResponse response;
+  if (json.contains("loglikelihoods")) {
+    for (const auto& r : json.at("loglikelihoods")) {
+      response.loglikelihoods.push_back(
+          {r.at("logprob").get<double>(), r.at("is_greedy").get<bool>(), r.at("tokens").get<int64_t>()});
+    }
+  }
+  const auto& g = json.at("generation");
+  response.generation.text = g.contains("text_hex") ? from_hex(g.at("text_hex").get<std::string>())
+                                                    : g.at("text").get<std::string>();
+  response.generation.hit_stop = g.at("hit_stop").get<bool>();
+  response.generation.truncated = g.at("truncated").get<bool>();
+  response.generation.tokens = g.at("tokens").get<int64_t>();
+  return response;
+}
+
+Journal::Journal(std::filesystem::path path) : path_(std::move(path)) {
+  if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail(path_, std::string("cannot open journal: ") + std::strerror(errno));
+
+  std::ifstream in(path_, std::ios::binary);
+  std::string line;
+  size_t line_number = 0;
+  bool ends_with_newline = true;
+  while (std::getline(in, line)) {
+    ++line_number;
+    ends_with_newline = !in.eof();
+    if (line.empty()) continue;
+    nlohmann::json entry;
+    try {
+      entry = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error&) {
+      ++torn_lines_;
+      continue;
+    }
+    try {
+      if (entry.contains("model_fingerprint")) {
+        models_[entry.at("model_fingerprint").get<std::string>()] = entry.at("model");
+        continue;
+      }
+      entries_[entry.at("key").get<std::string>()] = response_from_json(entry.at("response"));
+    } catch (const std::exception& e) {
+      fail(path_, "line " + std::to_string(line_number) + ": not a journal entry (" + e.what() + ")");
+    }
+  }
+  // A kill in the middle of a write leaves a line without its newline; end it so that the next
+  // append starts a line of its own.
+  if (!ends_with_newline && ::write(fd_, "\n", 1) != 1) {
+    fail(path_, std::string("cannot repair the torn last line: ") + std::strerror(errno));
+  }
+}
+
+Journal::~Journal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+const InstanceResponse* Journal::find(const std::string& key) const {
+  const auto it = entries_.find(key);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+void Journal::append(const std::string& key, const Task& task, const Instance& instance,
+                     const InstanceResponse& response) {
+  append_line({{"key", key},
+               {"task", task.name()},
+               {"doc_id", instance.doc_id},
+               {"type", to_string(instance.type)},
+               {"response", response_to_json(response)}});
+  entries_[key] = response;
+}
+
+void Journal::record_model(const std::string& fingerprint, const nlohmann::json& description) {
+  if (models_.count(fingerprint)) return;
+  append_line({{"model_fingerprint", fingerprint}, {"model", description}});
+  models_[fingerprint] = description;
+}
+
+void Journal::append_line(const nlohmann::json& entry) {
+  const std::string line = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  size_t written = 0;
+  // One write per line: O_APPEND places it atomically at the end. The loop only continues after a
+  // short write (a full disk or a signal), which the next load treats as a torn line.
+  while (written < line.size()) {
+    const ssize_t n = ::write(fd_, line.data() + written, line.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(path_, std::string("cannot append to journal: ") + std::strerror(errno));
+    }
+    written += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace engram::tasks

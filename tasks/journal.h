@@ -1,0 +1,69 @@
+#pragma once
+// The crash-safe journal: every finished instance's raw model response, appended and flushed as
+// soon as it exists, keyed by content so that a rerun finds it whatever the batch size, the order
+// or the number of processes that produced it:
+//
+//   key = SHA-256 of {model fingerprint, task name, task version, request type, prompt hash,
+//                     the request's decoding settings (stop strings, budget, sampling, seed) or its
+//                     scored continuations}
+//
+// One JSON object per line: {"key", "task", "doc_id", "type", "response": {...}}, plus one
+// {"model_fingerprint", "model": describe()} line per model that wrote to it (rescoring reports it). A line is written
+// with one write(2) on an O_APPEND descriptor, so concurrent writers never interleave inside a
+// line, and a kill leaves at most one torn line at the end. Opening ends a torn line with a newline,
+// so that later lines stay whole; loading skips lines that do not parse and counts them.
+// Scoring reads responses only, so a journal is enough to redo the scoring without the model.
+
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "tasks/task.h"
+
+namespace engram::tasks {
+
+// The content key of one instance's request under a model.
+std::string journal_key(const std::string& model_fingerprint, const Task& task, const Instance& instance);
+
+// InstanceResponse <-> JSON, exact: doubles round-trip bit for bit; text that is not valid UTF-8
+// is stored as hex ("text_hex") so that it comes back byte for byte.
+nlohmann::json response_to_json(const InstanceResponse& response);
+InstanceResponse response_from_json(const nlohmann::json& json);
+
+class Journal {
+ public:
+  // Opens (creating when missing) the journal at `path` and loads what it holds; lines that do not
+  // parse (torn writes) are skipped and counted. A line that parses but lacks a field is an error
+  // naming the file and line.
+  explicit Journal(std::filesystem::path path);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  const InstanceResponse* find(const std::string& key) const;
+  // Appends and flushes one line (and remembers it).
+  void append(const std::string& key, const Task& task, const Instance& instance, const InstanceResponse& response);
+
+  // Records a model's description once (a no-op when the journal already has it).
+  void record_model(const std::string& fingerprint, const nlohmann::json& description);
+  const std::map<std::string, nlohmann::json>& models() const { return models_; }
+
+  size_t size() const { return entries_.size(); }
+  size_t torn_lines() const { return torn_lines_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  void append_line(const nlohmann::json& entry);
+
+  std::unordered_map<std::string, InstanceResponse> entries_;
+  std::map<std::string, nlohmann::json> models_;
+  size_t torn_lines_ = 0;
+};
+
+}  // namespace engram::tasks

@@ -1,0 +1,263 @@
+// The crash-safe journal: exact round trips, torn lines, content keys that ignore the batch size,
+// and a run interrupted at any chunk that resumes into the very results of an uninterrupted run.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include "tasks/bbh_task.h"
+#include "tasks/evaluator.h"
+#include "tasks/journal.h"
+#include "tasks/mmlu_task.h"
+#include "tasks/oracle_model.h"
+#include "tasks_test_util.h"
+
+namespace engram::tasks {
+namespace {
+
+BbhSubtaskData fruit(const std::string& name) {
+  BbhSubtaskData d;
+  d.name = name;
+  d.prompt = parse_cot_prompt(testing::synthetic_cot_prompt(), name + ".txt");
+  d.examples = parse_bbh_json(testing::synthetic_bbh_json(), name + ".json");
+  return d;
+}
+
+MmluSubjectData subject(const std::string& name, size_t n) {
+  MmluSubjectData d;
+  d.subject = name;
+  for (size_t i = 0; i < 5 + n; ++i) {
+    MmluQuestion q;
+    q.question = name + " question " + std::to_string(i);
+    for (int c = 0; c < 4; ++c) q.choices[c] = std::to_string(c);
+    q.answer = static_cast<int>(i % 4);
+    (i < 5 ? d.dev : d.test).questions.push_back(q);
+  }
+  return d;
+}
+
+// A deterministic model whose answers depend on the prompt only (like a real greedy model), with
+// irrational log-probabilities so that any loss of precision in the journal would show. It can be
+// told to fail after a number of calls, which is what a crash looks like to the evaluator.
+class PromptHashModel : public LanguageModel {
+ public:
+  explicit PromptHashModel(int64_t batch_size = 8, int fail_after_calls = -1)
+      : batch_size_(batch_size), fail_after_calls_(fail_after_calls) {}
+
+  std::vector<LoglikelihoodResult> loglikelihood(const std::vector<LoglikelihoodRequest>& requests) override {
+    count_call();
+    count_requests(requests.size());
+    std::vector<LoglikelihoodResult> out;
+    for (const auto& r : requests) {
+      const double h = static_cast<double>(std::hash<std::string>{}(r.context + "|" + r.continuation) % 100003);
+      out.push_back({-std::sqrt(h + 0.5) / 3.0, h < 30000, 1});
+    }
+    return out;
+  }
+  std::vector<double> loglikelihood_rolling(const std::vector<std::string>& texts) override {
+    return std::vector<double>(texts.size(), -1.0);
+  }
+  std::vector<GenerationResult> generate_until(const std::vector<GenerationRequest>& requests) override {
+    count_call();
+    count_requests(requests.size());
+    std::vector<GenerationResult> out;
+    for (const auto& r : requests) {
+      const size_t h = std::hash<std::string>{}(r.context);
+      GenerationResult g;
+      // Every third answer is right, every fifth is not valid UTF-8.
+      g.text = h % 3 == 0 ? "So the answer is 2." : (h % 5 == 0 ? std::string("bad \xC3(") : "no idea");
+      g.tokens = static_cast<int64_t>(h % 17);
+      g.hit_stop = h % 2 == 0;
+      out.push_back(g);
+    }
+    return out;
+  }
+  std::vector<int64_t> encode(const std::string& s) const override { return std::vector<int64_t>(s.size(), 1); }
+  std::string decode(const std::vector<int64_t>& ids) const override { return std::string(ids.size(), 'x'); }
+  int64_t max_length() const override { return 4096; }
+  nlohmann::json describe() const override { return {{"name", "prompt-hash"}, {"batch_size", batch_size_}}; }
+
+  int calls = 0;
+  size_t answered = 0;  // requests the model actually computed
+
+ private:
+  void count_call() {
+    if (fail_after_calls_ >= 0 && calls >= fail_after_calls_) throw std::runtime_error("simulated crash");
+    ++calls;
+  }
+  void count_requests(size_t n) { answered += n; }
+  int64_t batch_size_;
+  int fail_after_calls_;
+};
+
+struct Suite {
+  BbhTask bbh{bbh_config(BbhVariant::cot_fewshot), {fruit("alpha"), fruit("beta"), fruit("gamma")}};
+  MmluTask mmlu{MmluTaskConfig{}, {subject("anatomy", 9), subject("philosophy", 7)}};
+  std::vector<const Task*> list() const { return {&bbh, &mmlu}; }
+};
+
+// What may differ between an interrupted-and-resumed run and an uninterrupted one: the journal's
+// reuse counts and the batch size in the model description.
+nlohmann::json without_journal_stats(nlohmann::json result) {
+  result.erase("journal");
+  result["model"].erase("batch_size");
+  return result;
+}
+
+TEST(Journal, ResponsesRoundTripExactly) {
+  InstanceResponse r;
+  r.loglikelihoods = {{-0.1 - 1e-17, true, 3}, {-123.456789012345678, false, 7}};
+  r.generation = {std::string("caf\xC3\xA9 and a torn \xE2\x82", 21), true, false, 9};
+  const InstanceResponse back = response_from_json(nlohmann::json::parse(response_to_json(r).dump()));
+  ASSERT_EQ(back.loglikelihoods.size(), 2u);
+  EXPECT_EQ(back.loglikelihoods[0].logprob, r.loglikelihoods[0].logprob);
+  EXPECT_EQ(back.loglikelihoods[1].logprob, r.loglikelihoods[1].logprob);
+  EXPECT_EQ(back.loglikelihoods[1].tokens, 7);
+  EXPECT_EQ(back.generation.text, r.generation.text);
+  EXPECT_TRUE(back.generation.hit_stop);
+  EXPECT_EQ(back.generation.tokens, 9);
+}
+
+TEST(Journal, ResumeAfterACrashAtEveryChunkGivesTheUninterruptedResults) {
+  Suite suite;
+  PromptHashModel reference_model;
+  EvaluateOptions plain;
+  plain.chunk_instances = 4;
+  const nlohmann::json reference = evaluate(reference_model, suite.list(), plain);
+  const int total_calls = reference_model.calls;
+  ASSERT_GT(total_calls, 4);
+
+  for (int crash_after = 0; crash_after < total_calls; ++crash_after) {
+    testing::ScratchDir dir;
+    const auto path = dir.path() / "journal.jsonl";
+    EvaluateOptions options = plain;
+    {
+      Journal journal(path);
+      options.journal = &journal;
+      PromptHashModel crashing(8, crash_after);
+      EXPECT_THROW(evaluate(crashing, suite.list(), options), std::runtime_error) << crash_after;
+    }
+    Journal journal(path);
+    options.journal = &journal;
+    options.chunk_instances = 3;  // a different chunking, and a different batch size below
+    PromptHashModel resumed(2);
+    const nlohmann::json result = evaluate(resumed, suite.list(), options);
+    EXPECT_TRUE(without_journal_stats(result) == without_journal_stats(reference)) << "crash after call " << crash_after;
+    if (crash_after > 0) {
+      EXPECT_GT(result["journal"]["reused"].get<size_t>(), 0u) << crash_after;
+    }
+    if (crash_after > 0) {
+      EXPECT_LT(resumed.answered, reference_model.answered) << "nothing was reused after call " << crash_after;
+    }
+  }
+}
+
+TEST(Journal, AFinishedJournalAnswersEverythingAndRescoresWithoutTheModel) {
+  Suite suite;
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "j.jsonl";
+  nlohmann::json first;
+  {
+    Journal journal(path);
+    EvaluateOptions options;
+    options.journal = &journal;
+    PromptHashModel model;
+    first = evaluate(model, suite.list(), options);
+    EXPECT_EQ(first["journal"]["reused"], 0);
+  }
+  Journal journal(path);
+  EvaluateOptions options;
+  options.journal = &journal;
+  PromptHashModel never_called(8, 0);  // throws on any call
+  const nlohmann::json again = evaluate(never_called, suite.list(), options);
+  EXPECT_TRUE(without_journal_stats(again) == without_journal_stats(first));
+  const nlohmann::json rescored = rescore_from_journal(suite.list(), options);
+  EXPECT_TRUE(without_journal_stats(rescored) == without_journal_stats(first));
+}
+
+TEST(Journal, RescoringAnUnfinishedJournalSaysWhatIsMissing) {
+  Suite suite;
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "j.jsonl";
+  {
+    Journal journal(path);
+    EvaluateOptions options;
+    options.journal = &journal;
+    options.chunk_instances = 5;
+    PromptHashModel crashing(8, 1);
+    EXPECT_THROW(evaluate(crashing, suite.list(), options), std::runtime_error);
+  }
+  Journal journal(path);
+  EvaluateOptions options;
+  options.journal = &journal;
+  try {
+    rescore_from_journal(suite.list(), options);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("have no response in the journal"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
+  }
+}
+
+TEST(Journal, KeysIgnoreBatchSizeButNotTheModelOrDecoding) {
+  Suite suite;
+  const Instance inst = suite.bbh.instances(1).front();
+  const std::string a = journal_key(model_fingerprint(PromptHashModel(1)), suite.bbh, inst);
+  EXPECT_EQ(a, journal_key(model_fingerprint(PromptHashModel(64)), suite.bbh, inst));
+  EXPECT_NE(a, journal_key("another model", suite.bbh, inst));
+  Instance longer = inst;
+  longer.generation.max_new_tokens += 1;
+  EXPECT_NE(a, journal_key(model_fingerprint(PromptHashModel(1)), suite.bbh, longer));
+  Instance sampled = inst;
+  sampled.generation.greedy = false;
+  EXPECT_NE(a, journal_key(model_fingerprint(PromptHashModel(1)), suite.bbh, sampled));
+}
+
+TEST(Journal, ATornLastLineIsSkippedAndLaterAppendsStayWhole) {
+  Suite suite;
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "j.jsonl";
+  {
+    Journal journal(path);
+    EvaluateOptions options;
+    options.journal = &journal;
+    PromptHashModel model;
+    evaluate(model, std::vector<const Task*>{&suite.mmlu}, options);
+  }
+  size_t whole = 0;
+  {
+    Journal journal(path);
+    whole = journal.size();
+  }
+  {
+    std::ofstream out(path, std::ios::app | std::ios::binary);
+    out << R"({"key": "abc", "task": "mmlu", "respo)";  // killed mid-write
+  }
+  Journal journal(path);
+  EXPECT_EQ(journal.size(), whole);
+  EXPECT_EQ(journal.torn_lines(), 1u);
+  EvaluateOptions options;
+  options.journal = &journal;
+  PromptHashModel model;
+  evaluate(model, std::vector<const Task*>{&suite.bbh}, options);
+  const size_t after = journal.size();
+  Journal reopened(path);
+  EXPECT_EQ(reopened.size(), after);
+  EXPECT_EQ(reopened.torn_lines(), 1u);
+}
+
+TEST(Journal, AWholeLineThatIsNotAnEntryIsAnErrorNamingFileAndLine) {
+  testing::ScratchDir dir;
+  const auto path = dir.write("j.jsonl", "{\"key\": \"k\", \"response\": {\"generation\": {}}}\n");
+  try {
+    Journal journal(path);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(path.string()), std::string::npos) << what;
+    EXPECT_NE(what.find("line 1"), std::string::npos) << what;
+  }
+}
+
+}  // namespace
+}  // namespace engram::tasks
