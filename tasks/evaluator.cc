@@ -69,6 +69,11 @@ nlohmann::json run(LanguageModel* model, const std::vector<const Task*>& tasks, 
   for (const Task* task : tasks) {
     instances.push_back(task->instances(options.limit));
     responses.emplace_back(instances.back().size());
+    if (options.max_new_tokens) {
+      for (Instance& inst : instances.back()) {
+        inst.generation.max_new_tokens = std::min(inst.generation.max_new_tokens, *options.max_new_tokens);
+      }
+    }
   }
   if (options.journal && model) options.journal->record_model(fingerprint, model_description);
 
@@ -149,7 +154,13 @@ nlohmann::json run(LanguageModel* model, const std::vector<const Task*>& tasks, 
     if (options.progress) options.progress({"score", t, tasks.size(), 0});
     crash_point("score", t);
     const std::vector<SampleRecord> records = task.score_all(instances[t], responses[t]);
-    results[task.name()] = aggregate_results(task, records, options.limit);
+    nlohmann::json result = aggregate_results(task, records, options.limit);
+    if (options.max_new_tokens && task.request_type() == RequestType::generate_until) {
+      const nlohmann::json overrides = {{"max_new_tokens", *options.max_new_tokens}};
+      result["protocol_overrides"] = overrides;
+      result["fingerprint"] = fingerprint_of({{"task", result["fingerprint"]}, {"overrides", overrides}});
+    }
+    results[task.name()] = std::move(result);
     names.push_back(task.name());
     if (options.log_samples) {
       nlohmann::json list = nlohmann::json::array();

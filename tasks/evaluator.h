@@ -27,6 +27,8 @@
 //                   "macro_value" (unweighted mean of subtask values, for reference), "n",
 //                   "higher_is_better"}},
 //       "counts": {"unparseable": k, "truncated": k},
+//       "protocol_overrides": {"max_new_tokens": N}   // only under EvaluateOptions::max_new_tokens; the
+//                                                     // fingerprint then hashes the task's and these
 //       "subtask_results": {"<subtask>": {"n", "n_total", "fingerprint",
 //                            "metrics": {"<metric>,<filter>": {..., "stderr_method": "closed_form",
 //                                                             "aggregation": "mean"}},
@@ -78,6 +80,10 @@ struct EvaluateOptions {
   // lost to a crash; the engine still batches and sorts within a chunk.
   size_t chunk_instances = 64;
   std::function<void(const EvaluateProgress&)> progress;
+  // Caps every generation budget (quick suites on random-weight models, which rarely emit a stop
+  // string). A capped task's protocol differs from the standard one: its result carries
+  // "protocol_overrides" and a fingerprint that covers them, so it never pairs with a full run.
+  std::optional<int64_t> max_new_tokens;
 };
 
 // SHA-256 of the model's description without what cannot change its outputs (batch size).

@@ -32,6 +32,8 @@
 
 #include <fmt/format.h>
 
+#include "tasks/crash_point.h"
+
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -1182,6 +1184,7 @@ std::vector<ExecResult> Sandbox::run(const std::vector<std::string>& programs,
         std::lock_guard<std::mutex> lock(progress_mutex);
         progress(d, programs.size());
       }
+      crash_point("execute", d);
     }
   };
   const int n = std::min<int>(impl_->config.workers, static_cast<int>(programs.size()));

@@ -190,3 +190,23 @@ TEST(Evaluator, RejectsBadInput) {
 
 }  // namespace
 }  // namespace engram::tasks
+
+namespace engram::tasks {
+namespace {
+
+TEST(Evaluator, AGenerationCapIsAppliedAndChangesTheFingerprint) {
+  const BbhTask bbh(bbh_config(BbhVariant::cot_fewshot), {fruit("alpha")});
+  auto oracle = half_right_model(bbh);
+  CountingModel model(oracle);
+  const auto standard = evaluate(model, std::vector<const Task*>{&bbh});
+  EXPECT_FALSE(standard["results"]["bbh_cot_fewshot"].contains("protocol_overrides"));
+  EvaluateOptions capped;
+  capped.max_new_tokens = 16;
+  const auto quick = evaluate(model, std::vector<const Task*>{&bbh}, capped);
+  const auto& result = quick["results"]["bbh_cot_fewshot"];
+  EXPECT_EQ(result["protocol_overrides"]["max_new_tokens"], 16);
+  EXPECT_NE(result["fingerprint"], standard["results"]["bbh_cot_fewshot"]["fingerprint"]);
+}
+
+}  // namespace
+}  // namespace engram::tasks
