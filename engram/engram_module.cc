@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engram/hash_tensor.h"
+#include "engram/table_store.h"
 
 namespace engram {
 
@@ -43,7 +44,20 @@ void MultiHeadEmbeddingImpl::to(torch::Device device, bool non_blocking) {
   torch::nn::Module::to(device, non_blocking);
 }
 
+void MultiHeadEmbeddingImpl::attach_table_store(std::shared_ptr<TableStore> store, int64_t layer_id) {
+  table_store_ = std::move(store);
+  store_layer_id_ = layer_id;
+}
+
 torch::Tensor MultiHeadEmbeddingImpl::forward(const torch::Tensor& hash_ids) {
+  if (table_store_) {
+    torch::Tensor rows = table_store_->gather(store_layer_id_, hash_ids);
+    TORCH_CHECK(rows.scalar_type() == embedding->weight.scalar_type() && rows.device() == embedding->weight.device(),
+                "Engram layer ", store_layer_id_, ": the attached table store gives ", rows.scalar_type(), " rows on ",
+                rows.device(), " but the model computes in ", embedding->weight.scalar_type(), " on ",
+                embedding->weight.device(), "; build the store for the model's dtype and device");
+    return rows;
+  }
   return embedding->forward(hash_ids + offsets);
 }
 
@@ -105,6 +119,21 @@ EngramImpl::EngramImpl(EngramConfig config, std::shared_ptr<const NgramHashMappi
     norm1->push_back(RMSNorm(hidden, std::nullopt));
     norm2->push_back(RMSNorm(hidden, std::nullopt));
   }
+}
+
+void EngramImpl::attach_table_store(std::shared_ptr<TableStore> store) {
+  multi_head_embedding->attach_table_store(std::move(store), layer_id_);
+}
+
+void EngramImpl::prefetch_rows(const torch::Tensor& input_ids, const EngramState* state) {
+  const std::shared_ptr<TableStore>& store = multi_head_embedding->table_store();
+  if (!store) return;
+  // Hashed on the CPU, where the host and disk tiers read rows; the same window as forward_incremental.
+  const torch::Tensor ids = input_ids.to(torch::kCPU);
+  const torch::Tensor window_ids =
+      state && state->token_ids.defined() ? torch::cat({state->token_ids.to(torch::kCPU), ids}, 1) : ids;
+  const int64_t length = ids.size(1);
+  store->prefetch(layer_id_, hash_ngrams(*hashing_, window_ids, layer_id_).narrow(1, window_ids.size(1) - length, length));
 }
 
 torch::Tensor EngramImpl::forward(const torch::Tensor& hidden_states, const torch::Tensor& input_ids,

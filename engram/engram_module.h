@@ -19,6 +19,8 @@
 
 namespace engram {
 
+class TableStore;
+
 // torch 2.x nn.RMSNorm: y = x * rsqrt(mean(x^2) + eps) * weight; eps unset means finfo(dtype).eps.
 class RMSNormImpl : public torch::nn::Module {
  public:
@@ -40,8 +42,16 @@ class MultiHeadEmbeddingImpl : public torch::nn::Module {
   void to(torch::Device device, torch::Dtype dtype, bool non_blocking = false) override;
   void to(torch::Dtype dtype, bool non_blocking = false) override;
   void to(torch::Device device, bool non_blocking = false) override;
+  // While a store is attached, rows come from it (host or disk tier) instead of `embedding`, which
+  // keeps its name and contents; null detaches.
+  void attach_table_store(std::shared_ptr<TableStore> store, int64_t layer_id);
+  const std::shared_ptr<TableStore>& table_store() const { return table_store_; }
   torch::Tensor offsets;
   torch::nn::Embedding embedding{nullptr};
+
+ private:
+  std::shared_ptr<TableStore> table_store_;
+  int64_t store_layer_id_ = -1;
 };
 TORCH_MODULE(MultiHeadEmbedding);
 
@@ -91,6 +101,12 @@ class EngramImpl : public torch::nn::Module {
                                     EngramState& state, const torch::Tensor& token_mask = {});
 
   int64_t layer_id() const { return layer_id_; }
+  // Table rows from `store` (see engram/table_store.h); null restores the module's own weight.
+  void attach_table_store(std::shared_ptr<TableStore> store);
+  // Starts the attached store fetching the rows forward_incremental(hidden, input_ids, *state)
+  // will look up (state null: a fresh sequence). The rows depend only on token ids, so callers
+  // issue this for every Engram layer before the first layer runs. No-op without a store.
+  void prefetch_rows(const torch::Tensor& input_ids, const EngramState* state);
   // hash ids -> gate * value_proj(embeddings), [B, T, G, H]: everything before the ShortConv.
   torch::Tensor forward_gated_value(const torch::Tensor& hidden_states, const torch::Tensor& hash_ids);
   const EngramConfig& config() const { return config_; }

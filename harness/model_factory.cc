@@ -5,7 +5,10 @@
 
 #include "baselines/presets.h"
 #include "harness/engine/engine_model.h"
+#include "harness/engine/memory_plan.h"
+#include "harness/device_memory.h"
 #include "harness/io/hf_config.h"
+#include "harness/model_identity.h"
 #include "harness/model_loader.h"
 #include "harness/shared_data.h"
 #include "harness/tokenizer/tokenizer.h"
@@ -17,8 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::shared_ptr<const tokenizer::Tokenizer> load_tokenizer(const std::optional<std::string>& requested,
-                                                           const std::optional<fs::path>& model_dir) {
+fs::path tokenizer_dir_for(const std::optional<std::string>& requested, const std::optional<fs::path>& model_dir) {
   fs::path dir;
   if (requested) {
     dir = *requested;
@@ -30,6 +32,10 @@ std::shared_ptr<const tokenizer::Tokenizer> load_tokenizer(const std::optional<s
       throw std::invalid_argument("no tokenizer: pass --tokenizer DIR (looked for " + dir.string() + ")");
     }
   }
+  return dir;
+}
+
+std::shared_ptr<const tokenizer::Tokenizer> load_tokenizer(const fs::path& dir) {
   return std::make_shared<const tokenizer::Tokenizer>(tokenizer::Tokenizer::load(dir.string()));
 }
 
@@ -41,22 +47,59 @@ EngineOptions engine_options(const std::string& name, const ModelSpecOptions& op
   return engine;
 }
 
+// Settles the engine's batch size (planning it when `auto`) and reports how it was chosen.
+void choose_batch_size(EngineOptions& engine, const model::CausalLM& model, const ModelSpecOptions& options,
+                       nlohmann::json* engine_report) {
+  nlohmann::json plan_json;
+  if (options.auto_batch_size) {
+    MemoryPlanRequest request;
+    request.weight_bytes = module_weight_bytes(*model);
+    request.element_bytes = static_cast<int64_t>(model->model->embed_tokens->weight.element_size());
+    request.max_sequence_length = options.max_length;
+    // Scoring may project every position of a window (rolling log-likelihoods): plan for it.
+    request.projected_positions = options.max_length;
+    const MemoryBudget budget = memory_budget("cpu", options.memory_fraction, options.memory_budget_bytes);
+    request.budget_bytes = budget.bytes;
+    request.budget_source = budget.source;
+    const MemoryPlan plan = plan_memory(model->config(), request);
+    engine.batch_size = plan.batch_size;
+    plan_json = plan.to_json();
+  }
+  if (engine_report) {
+    *engine_report = {{"batch_size", engine.batch_size},
+                      {"batch_size_requested", options.auto_batch_size ? nlohmann::json("auto") : nlohmann::json(options.batch_size)},
+                      {"max_length", engine.max_length},
+                      {"memory_plan", plan_json}};
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<tasks::LanguageModel> make_language_model(const std::string& spec, const ModelSpecOptions& options) {
+  return make_language_model(spec, options, nullptr);
+}
+
+std::unique_ptr<tasks::LanguageModel> make_language_model(const std::string& spec, const ModelSpecOptions& options,
+                                                          nlohmann::json* engine_report) {
+  if (engine_report) *engine_report = nullptr;
   if (spec.rfind("replay:", 0) == 0) {
     return std::make_unique<tasks::ReplayModel>(tasks::ReplayModel::from_jsonl(spec.substr(7)));
   }
   if (spec.rfind("hf:", 0) == 0) {
     const fs::path dir = spec.substr(3);
-    auto tok = load_tokenizer(options.tokenizer_dir, dir);
+    const fs::path tokenizer_dir = tokenizer_dir_for(options.tokenizer_dir, dir);
+    auto tok = load_tokenizer(tokenizer_dir);
     std::vector<int64_t> lookup;
     if (io::load_hf_config(dir.string()).engram) lookup = build_compression_table(*tok).lookup_table();
     LoadedModel loaded = load_causal_lm(dir.string(), lookup);
-    return std::make_unique<EngineModel>(loaded.model, tok, engine_options(spec, options));
+    EngineOptions engine = engine_options(spec, options);
+    engine.identity = model_identity(spec, loaded.model->config(), dir, tokenizer_dir, std::nullopt);
+    choose_batch_size(engine, loaded.model, options, engine_report);
+    return std::make_unique<EngineModel>(loaded.model, tok, engine);
   }
   const model::Preset& preset = model::find_preset(spec);  // lists the presets when unknown
-  auto tok = load_tokenizer(options.tokenizer_dir, std::nullopt);
+  const fs::path tokenizer_dir = tokenizer_dir_for(options.tokenizer_dir, std::nullopt);
+  auto tok = load_tokenizer(tokenizer_dir);
   if (tok->vocab_size() > preset.config.vocab_size) {
     throw std::invalid_argument("preset " + spec + " has " + std::to_string(preset.config.vocab_size) +
                                 " embedding rows, fewer than the tokenizer's " + std::to_string(tok->vocab_size()));
@@ -67,7 +110,10 @@ std::unique_ptr<tasks::LanguageModel> make_language_model(const std::string& spe
   }
   model::CausalLM model(preset.config, hashing);
   model->init_weights(options.seed);
-  return std::make_unique<EngineModel>(model, tok, engine_options(spec, options));
+  EngineOptions engine = engine_options(spec, options);
+  engine.identity = model_identity(spec, preset.config, std::nullopt, tokenizer_dir, options.seed);
+  choose_batch_size(engine, model, options, engine_report);
+  return std::make_unique<EngineModel>(model, tok, engine);
 }
 
 }  // namespace engram::harness

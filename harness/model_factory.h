@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "tasks/language_model.h"
 
 namespace engram::harness {
@@ -18,8 +20,18 @@ struct ModelSpecOptions {
   uint64_t seed = 0;
   int64_t batch_size = 8;
   int64_t max_length = 4096;
+  // Batch size `auto`: the largest batch the analytic memory plan (engine/memory_plan.h) fits in
+  // memory_budget_bytes, or else in MemAvailable x memory_fraction; batch_size is then ignored.
+  bool auto_batch_size = false;
+  std::optional<int64_t> memory_budget_bytes;
+  double memory_fraction = 0.8;
 };
 
 std::unique_ptr<tasks::LanguageModel> make_language_model(const std::string& spec, const ModelSpecOptions& options);
+// The same, also filling engine_report with what a report records as model.engine: batch_size,
+// batch_size_requested ("auto" or the number), max_length and memory_plan (null unless auto);
+// null for models without an engine (replay:FILE).
+std::unique_ptr<tasks::LanguageModel> make_language_model(const std::string& spec, const ModelSpecOptions& options,
+                                                          nlohmann::json* engine_report);
 
 }  // namespace engram::harness

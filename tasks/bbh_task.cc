@@ -1,11 +1,45 @@
 #include "tasks/bbh_task.h"
 
+#include <map>
+#include <set>
 #include <stdexcept>
 
 #include "tasks/sha256.h"
 #include "tasks/text.h"
 
 namespace engram::tasks {
+
+AnswerFilter bbh_flexible_extract(const std::string& subtask, int group_select) {
+  static const std::set<std::string> multiple_choice = {
+      "date_understanding", "disambiguation_qa", "geometric_shapes", "hyperbaton", "logical_deduction_five_objects",
+      "logical_deduction_seven_objects", "logical_deduction_three_objects", "movie_recommendation",
+      "penguins_in_a_table", "reasoning_about_colored_objects", "ruin_names", "salient_translation_error_detection",
+      "snarks", "temporal_sequences", "tracking_shuffled_objects_five_objects",
+      "tracking_shuffled_objects_seven_objects", "tracking_shuffled_objects_three_objects"};
+  static const std::map<std::string, std::string> word_patterns = {
+      {"boolean_expressions", "\\b(True|False)\\b"},
+      {"causal_judgement", "\\b(Yes|No|yes|no)\\b"},
+      {"formal_fallacies", "\\b(valid|invalid)\\b"},
+      {"navigate", "\\b(Yes|No|yes|no)\\b"},
+      {"web_of_lies", "\\b(Yes|No|yes|no)\\b"},
+      {"dyck_languages", "(?<= )([\\\" \\[\\(<{}>\\)\\]]+)|([\\\" \\[\\(<{}>\\)\\]]+)"}};
+  AnswerFilter filter("flexible-extract");
+  if (multiple_choice.count(subtask)) {
+    filter.multi_choice_regex("(\\([A-Z]\\))", group_select, true, true);
+  } else if (auto it = word_patterns.find(subtask); it != word_patterns.end()) {
+    filter.regex(it->second, group_select);
+  } else if (subtask == "object_counting" || subtask == "multistep_arithmetic_two") {
+    filter.number_regex("([-0-9]+)", group_select);
+  } else if (subtask == "sports_understanding") {
+    filter.map_regex({{"\\b(no|not plausible)\\b", "no"}, {"\\b(yes|plausible)\\b", "yes"}}, group_select, true, false);
+  } else if (subtask == "word_sorting") {
+    filter.word_sort();
+  } else {
+    // Not one of the 27 (made-up data in tests): the multiple-choice extractor, the most common.
+    filter.multi_choice_regex("(\\([A-Z]\\))", group_select, true, true);
+  }
+  return filter.take_first();
+}
 
 BbhTaskConfig bbh_config(BbhVariant variant) {
   BbhTaskConfig c;
@@ -35,7 +69,8 @@ BbhTaskConfig bbh_config(BbhVariant variant) {
       break;
     case BbhVariant::zeroshot:
       c.name = "bbh_zeroshot";
-      c.reference = "lm-evaluation-harness bbh_zeroshot (strict comparison; flexible-extract not implemented)";
+      c.version = "2";  // 2: adds lm-eval's flexible-extract (the primary score is unchanged)
+      c.reference = "lm-evaluation-harness bbh_zeroshot (strict-match as the raw response, and flexible-extract)";
       c.num_fewshot = 0;
       c.cot_exemplars = false;
       c.query_suffix = "\nA:";
@@ -43,6 +78,25 @@ BbhTaskConfig bbh_config(BbhVariant variant) {
       c.max_gen_toks = 256;
       c.filters.push_back(AnswerFilter::none());
       c.filters.push_back(AnswerFilter("strip").strip());
+      c.flexible_extract_at = 2;
+      c.flexible_group_select = 0;
+      c.exact_match.ignore_case = true;
+      c.exact_match.regexes_to_ignore = {"\\.$", ",", "\\n", "\\\\", "\""};
+      break;
+    case BbhVariant::cot_zeroshot:
+      c.name = "bbh_cot_zeroshot";
+      c.reference = "lm-evaluation-harness bbh_cot_zeroshot (template version 3.0)";
+      c.num_fewshot = 0;
+      c.cot_exemplars = false;
+      c.query_suffix = "\nA: Let's think step by step.";
+      c.until = {"</s>", "Q:", "<|im_end|>"};
+      c.max_gen_toks = 256;
+      c.flexible_extract_at = 0;
+      c.flexible_group_select = -1;
+      c.filters.push_back(AnswerFilter("strict-match")
+                              .regex("((?<=The answer is )(.*)(?=.)|(?<=the answer is )(.*)(?=.)|"
+                                     "(?<=The answer: )(.*)(?=.)|(?<=The final answer: )(.*)(?=.))")
+                              .take_first());
       c.exact_match.ignore_case = true;
       c.exact_match.regexes_to_ignore = {"\\.$", ",", "\\n", "\\\\", "\""};
       break;
@@ -52,7 +106,12 @@ BbhTaskConfig bbh_config(BbhVariant variant) {
 
 BbhTask::BbhTask(BbhTaskConfig config, std::vector<BbhSubtaskData> data)
     : config_(std::move(config)), exact_match_(config_.exact_match) {
-  if (config_.filters.empty()) throw std::invalid_argument("BBH task " + config_.name + " has no answer filter");
+  if (config_.filters.empty() && !config_.flexible_extract_at) {
+    throw std::invalid_argument("BBH task " + config_.name + " has no answer filter");
+  }
+  if (config_.flexible_extract_at && *config_.flexible_extract_at > config_.filters.size()) {
+    throw std::invalid_argument("BBH task " + config_.name + ": flexible_extract_at is past the filter list");
+  }
   for (auto& d : data) {
     Subtask s;
     const auto& prompt = d.prompt;
@@ -65,6 +124,11 @@ BbhTask::BbhTask(BbhTaskConfig config, std::vector<BbhSubtaskData> data)
       const auto& ex = prompt.exemplars[i];
       s.prefix += config_.cot_exemplars ? ex.text : ex.question + ex.answer;
       s.prefix += config_.fewshot_delimiter;
+    }
+    s.filters = config_.filters;
+    if (config_.flexible_extract_at) {
+      s.filters.insert(s.filters.begin() + static_cast<std::ptrdiff_t>(*config_.flexible_extract_at),
+                       bbh_flexible_extract(d.name, config_.flexible_group_select));
     }
     s.data = std::move(d);
     subtasks_.push_back(std::move(s));
@@ -120,9 +184,11 @@ SampleRecord BbhTask::score(const Instance& instance, const InstanceResponse& re
   r.truncated = gen.truncated;
   r.hit_stop = gen.hit_stop;
   r.tokens = gen.tokens;
-  for (size_t f = 0; f < config_.filters.size(); ++f) {
-    const auto& filter = config_.filters[f];
-    const auto answer = filter.apply(gen.text);
+  const Subtask& subtask = find(instance.subtask);
+  const std::string& input = subtask.data.examples.at(instance.doc_index).input;
+  for (size_t f = 0; f < subtask.filters.size(); ++f) {
+    const auto& filter = subtask.filters[f];
+    const auto answer = filter.apply(gen.text, input);
     if (f == 0) r.unparseable = answer.fell_back || py_strip(answer.text).empty();
     r.filtered.emplace_back(filter.name(), answer.text);
     r.metrics.push_back({"exact_match", filter.name(), exact_match_.score(answer.text, instance.target)});
@@ -131,16 +197,25 @@ SampleRecord BbhTask::score(const Instance& instance, const InstanceResponse& re
 }
 
 std::vector<MetricSpec> BbhTask::metrics() const {
-  std::vector<MetricSpec> out;
-  for (size_t f = 0; f < config_.filters.size(); ++f) {
-    out.push_back({"exact_match", config_.filters[f].name(), true, f == 0});
+  std::vector<std::string> names;
+  for (const auto& f : config_.filters) names.push_back(f.name());
+  if (config_.flexible_extract_at) {
+    names.insert(names.begin() + static_cast<std::ptrdiff_t>(*config_.flexible_extract_at), "flexible-extract");
   }
+  std::vector<MetricSpec> out;
+  for (size_t f = 0; f < names.size(); ++f) out.push_back({"exact_match", names[f], true, f == 0});
   return out;
 }
 
 nlohmann::json BbhTask::protocol() const {
   nlohmann::json filters = nlohmann::json::array();
   for (const auto& f : config_.filters) filters.push_back(f.describe());
+  if (config_.flexible_extract_at) {
+    filters.insert(filters.begin() + static_cast<std::ptrdiff_t>(*config_.flexible_extract_at),
+                   nlohmann::json{{"name", "flexible-extract"},
+                                  {"steps", "per subtask (see subtasks.<name>.flexible_extract)"},
+                                  {"group_select", config_.flexible_group_select}});
+  }
   return {
       {"task", config_.name},
       {"version", config_.version},
@@ -178,7 +253,10 @@ nlohmann::json BbhTask::protocol() const {
 
 nlohmann::json BbhTask::subtask_protocol(const std::string& subtask) const {
   const auto& s = find(subtask);
-  return {{"prefix_sha256", sha256_hex(s.prefix)}, {"num_exemplars_in_file", s.data.prompt.exemplars.size()}};
+  nlohmann::json out = {{"prefix_sha256", sha256_hex(s.prefix)},
+                        {"num_exemplars_in_file", s.data.prompt.exemplars.size()}};
+  if (config_.flexible_extract_at) out["flexible_extract"] = s.filters[*config_.flexible_extract_at].describe();
+  return out;
 }
 
 }  // namespace engram::tasks

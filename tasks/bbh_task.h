@@ -7,7 +7,14 @@
 //  - fewshot (`bbh_fewshot`): the same 3 questions with bare answers ("Q: ...\nA: (D)"), then
 //    "Q: {input}\nA:"; same stops, 256 tokens; the raw continuation is compared (filter "none").
 //  - zeroshot (`bbh_zeroshot`): description, then "Q: {input}\nA:"; stop at "</s>", "Q:",
-//    "<|im_end|>", 256 tokens; exact_match ignoring case and the patterns \.$ , \n \\ ".
+//    "<|im_end|>", 256 tokens; exact_match ignoring case and the patterns \.$ , \n \\ ". Besides
+//    the raw response it reports lm-eval's "flexible-extract" (the subtask's extractor, first match).
+//  - cot_zeroshot (`bbh_cot_zeroshot`): description, then "Q: {input}\nA: Let's think step by step."
+//    (no trailing newline); stops, budget and exact_match as zeroshot. Two filters, as lm-eval:
+//    "flexible-extract" (primary; the subtask's extractor, last match: the last option letter
+//    "(X)", the last True/False, Yes/No, valid/invalid, number or bracket run, plausible -> yes,
+//    the listed words by last occurrence) and "strict-match" (the text after "The answer is",
+//    "the answer is", "The answer: " or "The final answer: ", first match, last character dropped).
 // The fewshot and zeroshot variants also report a "strip" filter (the response with surrounding
 // whitespace removed). It is ours, not lm-eval's: lm-eval compares " (A)" with "(A)" and scores 0,
 // which hides a model's answers behind a tokenizer detail; both numbers are reported, the lm-eval
@@ -16,6 +23,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +34,12 @@
 
 namespace engram::tasks {
 
-enum class BbhVariant { cot_fewshot, fewshot, zeroshot };
+enum class BbhVariant { cot_fewshot, fewshot, zeroshot, cot_zeroshot };
+
+// lm-eval's per-subtask "flexible-extract" filter (bbh/cot_zeroshot and bbh/zeroshot YAMLs), taking
+// the match at `group_select` (-1 for cot_zeroshot, 0 for zeroshot). A name outside the 27 gets
+// the multiple-choice extractor.
+AnswerFilter bbh_flexible_extract(const std::string& subtask, int group_select);
 
 // Everything that defines a BBH protocol; bbh_config() gives lm-eval's settings for a variant.
 struct BbhTaskConfig {
@@ -43,6 +56,10 @@ struct BbhTaskConfig {
   std::vector<std::string> until;
   int64_t max_gen_toks = 256;
   std::vector<AnswerFilter> filters;  // the first is the primary one
+  // When set, the subtask's bbh_flexible_extract(subtask, flexible_group_select) is inserted into
+  // `filters` at this position.
+  std::optional<size_t> flexible_extract_at;
+  int flexible_group_select = -1;
   ExactMatchOptions exact_match;
 };
 BbhTaskConfig bbh_config(BbhVariant variant);
@@ -70,6 +87,7 @@ class BbhTask : public Task {
   struct Subtask {
     BbhSubtaskData data;
     std::string prefix;  // description + few-shot block: everything before the query
+    std::vector<AnswerFilter> filters;  // the config's, with the subtask's flexible-extract
   };
   const Subtask& find(const std::string& subtask) const;
 

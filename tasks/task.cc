@@ -17,6 +17,23 @@ std::vector<LoglikelihoodRequest> Instance::loglikelihood_requests() const {
   return out;
 }
 
+nlohmann::json Instance::request_description() const {
+  nlohmann::json out = {{"type", to_string(type)}};
+  if (type == RequestType::loglikelihood) {
+    out["continuations"] = continuations;
+  } else {
+    out["stop"] = generation.stop;
+    out["max_new_tokens"] = generation.max_new_tokens;
+    out["greedy"] = generation.greedy;
+    if (!generation.greedy) {
+      out["temperature"] = generation.temperature;
+      out["top_p"] = generation.top_p;
+      out["seed"] = generation.seed;
+    }
+  }
+  return out;
+}
+
 GenerationRequest Instance::generation_request() const {
   GenerationRequest r = generation;
   r.context = context;
@@ -32,6 +49,7 @@ nlohmann::json SampleRecord::to_json() const {
           {"subtask", subtask},
           {"doc_index", doc_index},
           {"prompt_hash", prompt_hash},
+          {"request", request},
           {"target", to_valid_utf8(target)},
           {"response", response},
           {"filtered", filtered_json},
@@ -67,6 +85,7 @@ SampleRecord SampleRecord::for_instance(const Instance& instance) {
   r.doc_index = instance.doc_index;
   r.prompt_hash = sha256_hex(instance.context);
   r.target = instance.target;
+  r.request = instance.request_description();
   return r;
 }
 

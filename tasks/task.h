@@ -38,6 +38,9 @@ struct Instance {
 
   std::vector<LoglikelihoodRequest> loglikelihood_requests() const;
   GenerationRequest generation_request() const;
+  // The request without its prompt: type, and stop strings, budget and sampling (generation) or
+  // the continuations (log-likelihood). Sample logs record it; journal keys hash it.
+  nlohmann::json request_description() const;
 };
 
 // What the model returned for one instance.
@@ -59,6 +62,7 @@ struct SampleRecord {
   size_t doc_index = 0;
   std::string prompt_hash;  // SHA-256 (hex) of the context
   std::string target;
+  nlohmann::json request;   // what the model was asked: type, and stop/budget/sampling or the continuations
   nlohmann::json response;  // generation: the raw text; loglikelihood: [{continuation, logprob, is_greedy, tokens}]
   std::vector<std::pair<std::string, std::string>> filtered;  // filter name -> extracted answer
   std::vector<MetricValue> metrics;
@@ -110,6 +114,9 @@ class Task {
   virtual std::vector<MetricSpec> metrics() const = 0;
   // Groups reported besides the whole task (empty for BBH; MMLU's four categories).
   virtual std::vector<SubtaskGroup> groups() const { return {}; }
+  // Subtasks left out of a whole-task selection, with the reason (RULER's QA without its files):
+  // reports list them as skipped rather than silently scoring fewer subtasks.
+  virtual std::vector<std::pair<std::string, std::string>> skipped_subtasks() const { return {}; }
 
   // Canonical protocol description: everything that changes what a score means. `protocol()` is
   // the task-wide part; `subtask_protocol()` adds the subtask's data-dependent part (its

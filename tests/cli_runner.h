@@ -9,9 +9,13 @@
 
 namespace engram::testing {
 
-// (exit code, what the command printed: stdout, and stderr too unless with_stderr is false).
-inline std::pair<int, std::string> run_engram_bench(const std::string& arguments, bool with_stderr = true) {
-  const std::string command = std::string(ENGRAM_BENCH_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
+// (exit code, what the command printed: stdout, and stderr too unless with_stderr is false), with
+// `environment` ("NAME=value ...", may be empty) added to the command's environment. A command
+// killed by a signal gives its shell's 128 + signal, or -1.
+inline std::pair<int, std::string> run_engram_bench_with_env(const std::string& environment, const std::string& arguments,
+                                                             bool with_stderr = true) {
+  const std::string command = (environment.empty() ? "" : "env " + environment + " ") + std::string(ENGRAM_BENCH_BINARY) +
+                              " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return {-1, "popen failed"};
   std::string output;
@@ -20,6 +24,11 @@ inline std::pair<int, std::string> run_engram_bench(const std::string& arguments
   while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
   const int status = ::pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+// The same without extra environment.
+inline std::pair<int, std::string> run_engram_bench(const std::string& arguments, bool with_stderr = true) {
+  return run_engram_bench_with_env("", arguments, with_stderr);
 }
 
 }  // namespace engram::testing

@@ -72,6 +72,14 @@ torch::Tensor CausalLMImpl::forward_hidden(const torch::Tensor& input_ids, KvCac
     inputs.mask = mask;
   }
 
+  if (engram_tables_attached_) {
+    // Hash ids depend only on tokens, so every Engram layer's fetch starts now and overlaps the
+    // layers before it (paper 2.5). The caller's ids are used as given: usually on the CPU already.
+    for (Engram engram_layer : engram_layers()) {
+      const auto layer = static_cast<std::size_t>(engram_layer->layer_id());
+      engram_layer->prefetch_rows(input_ids, cache ? &cache->engram[layer] : nullptr);
+    }
+  }
   at::Tensor hidden = model->embed_tokens->forward(ids);
   // Every branch starts as the token embedding (mhc.md 3).
   at::Tensor state = hidden.unsqueeze(2).expand({batch, length, config_.hc_mult, config_.hidden_size}).contiguous();
@@ -82,6 +90,19 @@ torch::Tensor CausalLMImpl::forward_hidden(const torch::Tensor& input_ids, KvCac
   hidden = model->hc_head ? model->hc_head->forward(state) : state.squeeze(2);
   if (cache) cache->length += length;
   return model->norm->forward(hidden);
+}
+
+std::vector<Engram> CausalLMImpl::engram_layers() const {
+  std::vector<Engram> out;
+  for (const auto& layer : *model->layers) {
+    if (const Engram& engram_layer = layer->as<DecoderLayerImpl>()->engram) out.push_back(engram_layer);
+  }
+  return out;
+}
+
+void CausalLMImpl::attach_engram_tables(std::shared_ptr<TableStore> store) {
+  engram_tables_attached_ = store != nullptr;
+  for (Engram engram_layer : engram_layers()) engram_layer->attach_table_store(store);
 }
 
 void CausalLMImpl::init_weights(uint64_t seed) {

@@ -10,6 +10,7 @@
 #include <torch/nn/modules/linear.h>
 
 #include <memory>
+#include <vector>
 
 #include "baselines/model_config.h"
 #include "baselines/nn/decoder_layer.h"
@@ -55,6 +56,13 @@ class CausalLMImpl : public torch::nn::Module {
   // gains, zeros for biases, mHC at its mean-read start, Engram's conv zero when configured.
   void init_weights(uint64_t seed);
 
+  // The Engram layers, in layer order (empty without Engram).
+  std::vector<Engram> engram_layers() const;
+  // Engram rows come from `store` (host or disk tier, engram/engram_tables.h) instead of the
+  // modules' weights, and forward_hidden prefetches every Engram layer's rows before the first
+  // layer runs. Null restores the device tier.
+  void attach_engram_tables(std::shared_ptr<TableStore> store);
+
   const ModelConfig& config() const { return config_; }
   const std::shared_ptr<const NgramHashMapping>& hashing() const { return hashing_; }
 
@@ -65,6 +73,7 @@ class CausalLMImpl : public torch::nn::Module {
   ModelConfig config_;
   std::shared_ptr<const NgramHashMapping> hashing_;
   RotaryEmbedding rotary_;
+  bool engram_tables_attached_ = false;
 };
 TORCH_MODULE(CausalLM);
 

@@ -7,10 +7,14 @@
 
 #include "engram/atomic_file.h"
 #include "harness/cli/commands.h"
+#include "harness/engine/determinism_audit.h"
+#include "harness/engine/engine_model.h"
+#include "harness/evaluation_run.h"
 #include "harness/model_factory.h"
 #include "tasks/data_dir.h"
 #include "tasks/evaluator.h"
 #include "tasks/registry.h"
+#include "tasks/replay_model.h"
 
 namespace engram::cli {
 namespace {
@@ -24,7 +28,38 @@ struct EvalOptions {
   bool log_samples = true;
   harness::ModelSpecOptions spec;
   std::string tokenizer;
+  // Sampled generation (HumanEval pass@k); unset --samples keeps every task's greedy protocol.
+  std::optional<int64_t> samples;
+  tasks::TaskOptions::Sampling sampling;
+  std::string batch_size = "8";                   // a number, or auto (the memory plan's choice)
+  std::optional<std::size_t> determinism_audit;   // rerun the first N requests of each kind at another batch size
+  std::optional<int64_t> max_new_tokens;          // cap on every generation budget (recorded in the report)
+  std::vector<int64_t> ruler_lengths;
+  std::optional<std::size_t> ruler_samples;
+  std::vector<std::string> files;                 // ruler_jsonl inputs
+  std::size_t journal_chunk = 64;
+  bool resume = false;
+  bool quiet = false;
 };
+
+// --batch-size: a positive number, or auto.
+void parse_batch_size(const std::string& text, harness::ModelSpecOptions& spec) {
+  if (text == "auto") {
+    spec.auto_batch_size = true;
+    return;
+  }
+  std::size_t used = 0;
+  long long value = 0;
+  try {
+    value = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || value < 1) {
+    throw std::invalid_argument("--batch-size: expected a positive integer or auto, got '" + text + "'");
+  }
+  spec.batch_size = value;
+}
 
 std::string format_value(const nlohmann::json& metric) {
   if (metric["value"].is_null()) return "n/a";
@@ -34,31 +69,60 @@ std::string format_value(const nlohmann::json& metric) {
 }
 
 int run_eval(EvalOptions options) {
-  const auto started = std::chrono::steady_clock::now();
   if (!options.tokenizer.empty()) options.spec.tokenizer_dir = options.tokenizer;
-  tasks::TaskOptions task_options;
-  task_options.data_dir = tasks::resolve_data_dir(options.data_dir.empty() ? std::nullopt
-                                                                          : std::optional<std::filesystem::path>(options.data_dir));
-  std::vector<std::unique_ptr<tasks::Task>> task_list;
-  for (const tasks::TaskSpec& spec : tasks::parse_task_list(options.tasks)) {
-    task_list.push_back(tasks::TaskRegistry::builtin().create(spec, task_options));
+  harness::EvaluationRequest request;
+  request.model_spec = options.model;
+  parse_batch_size(options.batch_size, options.spec);
+  request.model_options = options.spec;
+  request.batch_size_requested = options.batch_size;
+  request.tasks = tasks::parse_task_list(options.tasks);
+  request.task_options.data_dir = tasks::resolve_data_dir(
+      options.data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(options.data_dir));
+  if (options.samples) {
+    request.task_options.sampling = options.sampling;
+    request.task_options.sampling->n = *options.samples;
   }
-  std::unique_ptr<tasks::LanguageModel> model = harness::make_language_model(options.model, options.spec);
-  tasks::EvaluateOptions evaluate_options;
-  evaluate_options.limit = options.limit;
-  evaluate_options.log_samples = options.log_samples;
-  nlohmann::json result = tasks::evaluate(*model, task_list, evaluate_options);
-  result["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!options.output.empty()) write_file_atomically(options.output, result.dump(1) + "\n");
+  if (!options.ruler_lengths.empty()) request.task_options.ruler_lengths = options.ruler_lengths;
+  request.task_options.ruler_samples = options.ruler_samples;
+  for (const auto& file : options.files) request.task_options.files.push_back(file);
+  request.evaluate_options.limit = options.limit;
+  request.evaluate_options.log_samples = true;
+  request.evaluate_options.max_new_tokens = options.max_new_tokens;
+  request.evaluate_options.chunk_instances = options.journal_chunk;
+  request.write_samples_log = options.log_samples;
+  request.report_path = options.output.empty() ? std::filesystem::path("engram-bench-eval.json")
+                                               : std::filesystem::path(options.output);
+  request.resume = options.resume;
+  request.command_line = command_line();
+  request.quiet = options.quiet;
+  request.determinism_audit = options.determinism_audit;
+  const harness::EvaluationOutcome outcome = harness::run_evaluation(request);
+  const nlohmann::json& report = outcome.report;
 
-  std::cout << fmt::format("model {}  ({:.1f} s)\n", options.model, result["wall_seconds"].get<double>());
+  std::cout << fmt::format("model {}  ({:.1f} s)\n", options.model, report["timings"]["wall_seconds"].get<double>());
   std::cout << fmt::format("{:<22} {:<26} {:>22} {:>7} {:>6}\n", "task", "metric", "value", "n", "unparseable");
-  for (const auto& [name, task] : result["results"].items()) {
+  for (const auto& [name, task] : report["tasks"].items()) {
     const std::string primary = task["primary_metric"].get<std::string>();
     std::cout << fmt::format("{:<22} {:<26} {:>22} {:>7} {:>6}\n", name, primary, format_value(task["metrics"][primary]),
                              task["n"].dump(), task["counts"]["unparseable"].dump());
   }
-  if (!options.output.empty()) std::cout << "results written to " << options.output << "\n";
+  for (const auto& skipped : report["skipped"]) {
+    std::cout << fmt::format("skipped {}: {}\n", skipped["task"].get<std::string>(), skipped["reason"].get<std::string>());
+  }
+  const nlohmann::json& engine = report["model"]["engine"];
+  if (engine.is_object() && engine.contains("memory_plan") && !engine["memory_plan"].is_null()) {
+    std::cout << fmt::format("batch size auto -> {} (memory plan: {} bytes per sequence of {} tokens, budget {} bytes)\n",
+                             engine["batch_size"].get<int64_t>(),
+                             engine["memory_plan"]["bytes_per_sequence"].get<int64_t>(),
+                             engine["memory_plan"]["max_sequence_length"].get<int64_t>(),
+                             engine["memory_plan"]["budget_bytes"].get<int64_t>());
+  }
+  if (report.contains("determinism_audit")) std::cout << harness::describe_audit(report["determinism_audit"]) << "\n";
+  if (report["journal"]["reused"].get<size_t>() > 0) {
+    std::cout << fmt::format("{} instance(s) reused from the journal {}\n", report["journal"]["reused"].get<size_t>(),
+                             outcome.journal_path.string());
+  }
+  std::cout << "report written to " << outcome.report_path.string() << "\n";
   return 0;
 }
 
@@ -71,12 +135,44 @@ void add_eval_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& 
   eval->add_option("--tasks", options->tasks, "comma-separated tasks, e.g. bbh_cot_fewshot:navigate,mmlu:stem")
       ->required();
   eval->add_option("--data-dir", options->data_dir, "dataset folder (default: $ENGRAM_DATA, else ../shared/datasets)");
-  eval->add_option("--output", options->output, "write the results JSON here (atomically)");
+  eval->add_option("--output", options->output,
+                   "the report (docs/report-format.md), written atomically; its journal and samples log go next to it "
+                   "(default: engram-bench-eval.json)");
+  eval->add_flag("--resume", options->resume, "continue from the journal next to --output (whatever the batch size)");
+  eval->add_option("--journal-chunk", options->journal_chunk, "instances per model call between journal appends")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  eval->add_option("--max-new-tokens", options->max_new_tokens,
+                   "cap every generation budget (quick runs; recorded as a protocol override)")
+      ->check(CLI::PositiveNumber);
+  eval->add_option("--ruler-lengths", options->ruler_lengths, "RULER context lengths in tokens (default 4096)")
+      ->delimiter(',');
+  eval->add_option("--ruler-samples", options->ruler_samples, "RULER samples per task and length (default 500)")
+      ->check(CLI::PositiveNumber);
+  eval->add_option("--files", options->files, "input files for ruler_jsonl (upstream RULER JSONL)")->delimiter(',');
+  eval->add_flag("--quiet", options->quiet, "no progress bars");
   eval->add_option("--limit", options->limit, "first N documents of every subtask (quick runs)");
-  eval->add_flag("!--no-samples", options->log_samples, "leave per-sample records out of the output");
+  eval->add_flag("!--no-samples", options->log_samples, "do not write the per-sample log (JSONL) next to the report");
+  auto* samples = eval->add_option("--samples", options->samples,
+                                   "sampled generations per problem (humaneval: unbiased pass@1/10/100 for k <= N)")
+                      ->check(CLI::PositiveNumber);
+  eval->add_option("--temperature", options->sampling.temperature, "sampling temperature (with --samples)")
+      ->capture_default_str()->needs(samples);
+  eval->add_option("--top-p", options->sampling.top_p, "nucleus sampling mass (with --samples)")
+      ->capture_default_str()->needs(samples);
+  eval->add_option("--sampling-seed", options->sampling.seed,
+                   "sample j of problem i uses this + i * N + j (with --samples)")
+      ->capture_default_str()->needs(samples);
   eval->add_option("--tokenizer", options->tokenizer, "tokenizer folder (default: the model's, else DeepSeek-V3)");
   eval->add_option("--seed", options->spec.seed, "weights seed for presets")->capture_default_str();
-  eval->add_option("--batch-size", options->spec.batch_size, "sequences per forward")->capture_default_str()
+  eval->add_option("--batch-size", options->batch_size, "sequences per forward, or auto (the analytic memory plan)")
+      ->capture_default_str();
+  eval->add_option("--memory-budget", options->spec.memory_budget_bytes,
+                   "batch size auto: plan for this many bytes instead of MemAvailable");
+  eval->add_option("--memory-fraction", options->spec.memory_fraction, "batch size auto: share of MemAvailable to plan for")
+      ->capture_default_str();
+  eval->add_option("--determinism-audit", options->determinism_audit,
+                   "rerun the first N requests of each kind at another batch size (1, or 4 when the run used 1) "
+                   "and report flips")
       ->check(CLI::PositiveNumber);
   eval->add_option("--max-length", options->spec.max_length, "context window in tokens")->capture_default_str()
       ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));

@@ -5,7 +5,19 @@
 
 #include "harness/cli/commands.h"
 
+namespace engram::cli {
+namespace {
+std::vector<std::string>& stored_command_line() {
+  static std::vector<std::string> args;
+  return args;
+}
+}  // namespace
+const std::vector<std::string>& command_line() { return stored_command_line(); }
+void set_command_line(int argc, const char* const* argv) { stored_command_line().assign(argv, argv + argc); }
+}  // namespace engram::cli
+
 int main(int argc, char** argv) {
+  engram::cli::set_command_line(argc, argv);
   CLI::App app{"engram-bench: evaluation and benchmark harness for Engram conditional-memory models and their "
                "MoE and dense baselines"};
   app.require_subcommand(1);
@@ -13,10 +25,14 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, engram::cli::Action>> actions;
   engram::cli::add_run_command(app, actions);
   engram::cli::add_eval_command(app, actions);
+  engram::cli::add_data_commands(app, actions);
+  engram::cli::add_speed_command(app, actions);
   engram::cli::add_engram_commands(app, actions);
   engram::cli::add_inspect_command(app, actions);
   engram::cli::add_tokenizer_commands(app, actions);
   engram::cli::add_models_commands(app, actions);
+  engram::cli::add_compare_command(app, actions);
+  engram::cli::add_regress_command(app, actions);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,67 +1,132 @@
+// `engram-bench run`: the main job. The tiny Engram model and its iso-parameter tiny MoE baseline
+// (random weights) on quick subsets of BBH, MMLU, HumanEval and RULER, a small speed sweep and the
+// Engram offload measurement, then one report per model, the comparison on the terminal and an
+// HTML page. `--suite full` runs every document of every task with the standard protocols.
 #include <ATen/Parallel.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
-#include <thread>
 
+#include "engram/atomic_file.h"
 #include "harness/cli/commands.h"
-#include "harness/engram_speed.h"
-#include "harness/shared_data.h"
-#include "harness/tokenizer/tokenizer.h"
-#include "harness/tokenizer_compression.h"
+#include "harness/cli/run_measurements.h"
+#include "harness/evaluation_run.h"
+#include "harness/report/compare_format.h"
+#include "harness/report/compare_input.h"
+#include "harness/report/compare_table.h"
+#include "harness/report/html_page.h"
+#include "harness/report/report_context.h"
+#include "tasks/data_dir.h"
+#include "tasks/registry.h"
 
 namespace engram::cli {
 namespace {
 
+namespace fs = std::filesystem;
+
 struct RunOptions {
-  int64_t hash_tokens = 32768;
-  int64_t forward_tokens = 512;
-  int64_t table_rows = 65536;
-  double min_seconds = 1.0;
+  std::string suite = "quick";
+  std::vector<std::string> models{"tiny-engram", "tiny-moe"};
+  std::string output_dir;
+  std::string data_dir;
+  bool resume = false;
+  bool skip_speed = false;
+  bool quiet = false;
+  uint64_t seed = 0;
+  std::vector<std::string> argv;
 };
 
+// The quick suite: a few documents of each benchmark, generation capped, RULER at one short length.
+// What it shows is that every pipeline runs end to end, not what a model can do.
+struct SuitePlan {
+  std::string tasks;
+  std::optional<size_t> limit;
+  std::optional<int64_t> max_new_tokens;
+  std::vector<int64_t> ruler_lengths;
+  std::optional<size_t> ruler_samples;
+};
+
+SuitePlan suite_plan(const std::string& suite) {
+  if (suite == "full") return {"bbh,mmlu,humaneval,ruler", std::nullopt, std::nullopt, {4096, 8192, 16384, 32768, 65536, 131072}, std::nullopt};
+  return {"bbh:boolean_expressions+date_understanding+navigate+word_sorting,mmlu,humaneval,ruler", 2, 32, {1024}, 1};
+}
+
+fs::path default_output_dir() {
+  std::string stamp = report::utc_timestamp(std::chrono::system_clock::now());
+  for (char& c : stamp) {
+    if (c == ':') c = '-';
+  }
+  return fs::path("engram-bench-runs") / stamp;
+}
+
 int run_main_job(const RunOptions& options) {
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::cout << "engram-bench run: Engram module checks on the Engram-27B memory shape\n"
-            << "  (the evaluation suite, model families and reports arrive with later issues)\n\n";
+  const auto started = std::chrono::steady_clock::now();
+  const SuitePlan plan = suite_plan(options.suite);
+  const fs::path out_dir = options.output_dir.empty() ? default_output_dir() : fs::path(options.output_dir);
+  fs::create_directories(out_dir);
 
-  // The real DeepSeek-V3 compression when the shared tokenizer is there (its size sets the hash
-  // multipliers); otherwise a stand-in of the same shape, and the summary says so.
-  std::vector<int64_t> lookup;
-  std::string lookup_source;
-  const auto tokenizer_dir = harness::shared_dir() / "tokenizers" / "deepseek-v3";
-  if (std::filesystem::exists(tokenizer_dir / "tokenizer.json")) {
-    const CompressionTable table = harness::build_compression_table(tokenizer::Tokenizer::load(tokenizer_dir.string()));
-    lookup = table.lookup_table();
-    lookup_source = fmt::format("DeepSeek-V3 compression table {} -> {} ids ({:.3f}% reduction; paper: 23.43%)",
-                                table.vocab_size(), table.compressed_size(), 100.0 * table.reduction());
-  } else {
-    lookup = harness::synthetic_lookup_table();
-    lookup_source = fmt::format("synthetic compression table 129,280 -> 98,989 ids ({} not found)", tokenizer_dir.string());
-  }
-  const EngramConfig full = harness::engram27b_memory_config();
-  const NgramHashMapping full_mapping(full.hash, lookup);
-  const LayerHashParams& first = full_mapping.layers().front();
   std::cout << fmt::format(
-      "Engram-27B hashing: layers [2, 15], orders 2-3, 8 heads each, table primes {}..{} (first layer, {} rows),\n"
-      "  {}\n",
-      first.table_sizes.front(), first.table_sizes.back(), first.total_rows(), lookup_source);
-  for (int threads : {1, cores}) {
-    const auto t = harness::measure_hash(full_mapping, options.hash_tokens, threads, options.min_seconds);
-    std::cout << fmt::format("  hash {} tokens x 2 layers, {} thread(s): {:.1f} M token-layers/s ({:.3f} ms/iter)\n",
-                             options.hash_tokens, threads, t.items_per_second / 1e6, t.seconds_per_iteration * 1e3);
-    if (cores == 1) break;
+      "engram-bench run ({} suite): {} on BBH, MMLU, HumanEval and RULER, then speed and Engram offload.\n"
+      "NOTE: these models have random weights (seed {}), so every accuracy below is at chance level or\n"
+      "      zero. This run shows that the harness works end to end; it says nothing about Engram.\n"
+      "Output: {}\n\n",
+      options.suite, fmt::join(options.models, " and "), options.seed, out_dir.string());
+
+  tasks::TaskOptions task_options;
+  task_options.data_dir = tasks::resolve_data_dir(options.data_dir.empty() ? std::nullopt
+                                                                          : std::optional<fs::path>(options.data_dir));
+  task_options.ruler_lengths = plan.ruler_lengths;
+  task_options.ruler_samples = plan.ruler_samples;
+
+  std::vector<std::string> report_paths;
+  for (const std::string& model : options.models) {
+    harness::EvaluationRequest request;
+    request.model_spec = model;
+    request.model_options.seed = options.seed;
+    request.batch_size_requested = std::to_string(request.model_options.batch_size);
+    request.tasks = tasks::parse_task_list(plan.tasks);
+    request.task_options = task_options;
+    request.evaluate_options.limit = plan.limit;
+    request.evaluate_options.max_new_tokens = plan.max_new_tokens;
+    request.skip_missing_data = true;
+    request.report_path = out_dir / (model + ".json");
+    request.resume = options.resume;
+    request.suite = options.suite;
+    request.command_line = options.argv;
+    request.quiet = options.quiet;
+    if (!options.skip_speed) {
+      request.measure = [&](tasks::LanguageModel&, report::ReportExtras& extras) {
+        measure_for_main_job(model, options.suite, options.seed, extras, options.quiet);
+      };
+    }
+    std::cout << fmt::format("== {} ==\n", model);
+    const harness::EvaluationOutcome outcome = harness::run_evaluation(request);
+    for (const auto& skipped : outcome.report["skipped"]) {
+      std::cout << fmt::format("  skipped {}: {}\n", skipped["task"].get<std::string>(),
+                               skipped["reason"].get<std::string>());
+    }
+    std::cout << fmt::format("  report: {}\n\n", outcome.report_path.string());
+    report_paths.push_back(outcome.report_path.string());
   }
 
-  const EngramConfig shape = harness::engram27b_memory_config(options.table_rows);
-  auto mapping = std::make_shared<const NgramHashMapping>(shape.hash, lookup);
-  const auto f = harness::measure_engram_forward(shape, mapping, 1, options.forward_tokens, options.min_seconds);
-  std::cout << fmt::format(
-      "Engram forward (hidden 2560, 4 branches, d_mem 1280, tables of base {} rows, float32, {} intra-op threads):\n"
-      "  {} tokens: {:.1f} tokens/s ({:.1f} ms/iter)\n",
-      options.table_rows, at::get_num_threads(), options.forward_tokens, f.items_per_second,
-      f.seconds_per_iteration * 1e3);
+  std::vector<report::LoadedReport> loaded;
+  for (const auto& path : report_paths) loaded.push_back(report::load_report_file(path));
+  report::make_labels_unique(loaded);
+  const report::Comparison comparison = report::compare_reports(loaded);
+  std::cout << report::render_markdown(comparison) << "\n";
+  const fs::path html = out_dir / "comparison.html";
+  const fs::path markdown = out_dir / "comparison.md";
+  write_file_atomically(html.string(), report::render_html(comparison));
+  write_file_atomically(markdown.string(), report::render_markdown(comparison));
+  std::cout << fmt::format("comparison: {} and {}\n", markdown.string(), html.string());
+  std::cout << fmt::format("total wall time: {:.1f} s on {} intra-op thread(s)\n",
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                           at::get_num_threads());
+  std::cout << "Reminder: random-weight models score at chance; train or load a checkpoint (--model hf:DIR with "
+               "`engram-bench eval`) for numbers that mean something.\n";
   return 0;
 }
 
@@ -69,15 +134,23 @@ int run_main_job(const RunOptions& options) {
 
 void add_run_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* run = app.add_subcommand("run", "The main job (for now: Engram hashing and forward throughput)");
-  run->add_option("--hash-tokens", options->hash_tokens, "tokens per hashing pass")->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  run->add_option("--forward-tokens", options->forward_tokens, "tokens per forward pass")->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  run->add_option("--table-rows", options->table_rows, "base rows per head table for the forward (paper: 2262400)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  run->add_option("--min-seconds", options->min_seconds, "minimum timing window per figure")->capture_default_str();
-  actions.emplace_back(run, [options] { return run_main_job(*options); });
+  CLI::App* run = app.add_subcommand(
+      "run", "The main job: tiny Engram vs tiny MoE (random weights) on quick BBH/MMLU/HumanEval/RULER subsets, "
+             "speed and offload, reports, a comparison table and an HTML page");
+  run->add_option("--suite", options->suite, "quick (a few documents per task, minutes) or full (everything)")
+      ->capture_default_str()->check(CLI::IsMember({"quick", "full"}));
+  run->add_option("--models", options->models, "models to evaluate, the first being the comparison's reference")
+      ->delimiter(',')->capture_default_str();
+  run->add_option("--output-dir", options->output_dir, "where reports go (default: engram-bench-runs/<UTC time>)");
+  run->add_option("--data-dir", options->data_dir, "dataset folder (default: $ENGRAM_DATA, else ../shared/datasets)");
+  run->add_option("--seed", options->seed, "weights seed")->capture_default_str();
+  run->add_flag("--resume", options->resume, "continue an interrupted run in --output-dir from its journals");
+  run->add_flag("--no-speed", options->skip_speed, "skip the speed and offload measurements");
+  run->add_flag("--quiet", options->quiet, "no progress bars");
+  actions.emplace_back(run, [options] {
+    options->argv = command_line();
+    return run_main_job(*options);
+  });
 }
 
 }  // namespace engram::cli

@@ -47,17 +47,19 @@ nlohmann::json EngineModel::describe() const {
   int64_t parameters = 0;
   for (const auto& p : model_->parameters()) parameters += p.numel();
   const at::Tensor any = model_->model->embed_tokens->weight;
-  return {{"name", options_.name},
-          {"model_type", config.model_type},
-          {"parameters", parameters},
-          {"dtype", std::string(c10::toString(any.scalar_type()))},
-          {"device", any.device().str()},
-          {"hc_mult", config.hc_mult},
-          {"engram", config.engram.has_value()},
-          {"batch_size", options_.batch_size},
-          {"max_length", options_.max_length},
-          {"add_bos", options_.add_bos},
-          {"tokenizer_vocab_size", tokenizer_->vocab_size()}};
+  nlohmann::json out = {{"name", options_.name},
+                        {"model_type", config.model_type},
+                        {"module_parameters", parameters},
+                        {"dtype", std::string(c10::toString(any.scalar_type()))},
+                        {"device", any.device().str()},
+                        {"hc_mult", config.hc_mult},
+                        {"engram", config.engram.has_value()},
+                        {"batch_size", options_.batch_size},
+                        {"max_length", options_.max_length},
+                        {"add_bos", options_.add_bos},
+                        {"tokenizer_vocab_size", tokenizer_->vocab_size()}};
+  for (const auto& [key, value] : options_.identity.items()) out[key] = value;
+  return out;
 }
 
 std::vector<tasks::LoglikelihoodResult> EngineModel::loglikelihood(

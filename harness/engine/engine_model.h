@@ -22,6 +22,9 @@ struct EngineOptions {
   int64_t max_length = 4096;    // context window used for truncation
   bool add_bos = false;         // lm-eval's default for causal models: no BOS
   std::string name = "model";   // how reports name the model
+  // What identifies the weights (spec, family, config and checkpoint hashes, parameter counts);
+  // merged into describe(), so it reaches reports and journal keys.
+  nlohmann::json identity = nlohmann::json::object();
 };
 
 class EngineModel : public tasks::LanguageModel {

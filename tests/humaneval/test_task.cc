@@ -37,7 +37,7 @@ TEST(HumanEvalTask, CanonicalSolutionsScoreOneAndEmptyCompletionsZero) {
   const auto& metric = good["results"]["humaneval"]["metrics"]["pass@1,create_test"];
   EXPECT_EQ(metric["value"].get<double>(), 1.0) << good["results"]["humaneval"].dump();
   EXPECT_EQ(metric["n"].get<int64_t>(), 164);
-  EXPECT_EQ(good["samples"]["humaneval"][0]["response"]["execution"]["status"], "passed");
+  EXPECT_EQ(good["samples"]["humaneval"][0]["response"]["samples"][0]["execution"]["status"], "passed");
   EvaluateOptions first_ten;
   first_ten.limit = 10;
   const auto bad = evaluate(empty, tasks, first_ten);

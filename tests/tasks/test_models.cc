@@ -2,6 +2,9 @@
 // whitespace codec.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "tasks/data_error.h"
 #include "tasks/oracle_model.h"
 #include "tasks/replay_model.h"
@@ -50,8 +53,33 @@ TEST(ReplayModel, RepeatedPromptsTakeRecordsInOrder) {
   const auto out = model.generate_until({req, req, req});
   EXPECT_EQ(out[0].text, "first");
   EXPECT_EQ(out[1].text, "second");
-  EXPECT_EQ(out[2].text, "second");  // past the last record, the last repeats
-  EXPECT_EQ(model.generate_until({req})[0].text, "first");  // each batch starts again
+  EXPECT_EQ(out[2].text, "first");  // past the last record, they cycle
+  // The count carries over between calls, so an evaluation split into chunks takes each record once.
+  EXPECT_EQ(model.generate_until({req})[0].text, "second");
+}
+
+TEST(ReplayModel, HumanEvalSamplesBindToDocumentPrompts) {
+  const auto path = std::filesystem::temp_directory_path() / "replay_task_id_test.jsonl";
+  {
+    std::ofstream out(path);
+    out << R"({"task_id": "P/0", "completion": "a"})" << "\n"
+        << R"({"task_id": "P/0", "completion": "b"})" << "\n"
+        << R"({"task_id": "P/1", "completion": "c"})" << "\n";
+  }
+  ReplayModel model = ReplayModel::from_jsonl(path);
+  std::filesystem::remove(path);
+  Instance first, second;
+  first.doc_id = "P/0";
+  first.context = "prompt zero";
+  second.doc_id = "P/1";
+  second.context = "prompt one";
+  GenerationRequest zero{"prompt zero", {}, 8}, one{"prompt one", {}, 8};
+  EXPECT_THROW(model.generate_until({zero}), std::runtime_error);  // not bound yet
+  EXPECT_EQ(model.bind_documents({first, first, second}), 2u);
+  const auto out = model.generate_until({zero, one, zero});
+  EXPECT_EQ(out[0].text, "a");
+  EXPECT_EQ(out[1].text, "c");
+  EXPECT_EQ(out[2].text, "b");
 }
 
 TEST(ReplayModel, StopStringsOnRequest) {

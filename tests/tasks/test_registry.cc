@@ -12,10 +12,11 @@ namespace {
 
 TEST(Registry, BuiltinNames) {
   const auto& r = TaskRegistry::builtin();
-  for (const char* name : {"bbh_cot_fewshot", "bbh_fewshot", "bbh_zeroshot", "mmlu", "humaneval", "bbh"}) {
+  for (const char* name : {"bbh_cot_fewshot", "bbh_fewshot", "bbh_zeroshot", "bbh_cot_zeroshot", "mmlu", "humaneval",
+                           "ruler", "ruler_jsonl", "bbh"}) {
     EXPECT_TRUE(r.contains(name)) << name;
   }
-  EXPECT_EQ(r.list().size(), 6u);
+  EXPECT_EQ(r.list().size(), 9u);
   EXPECT_FALSE(r.contains("hellaswag"));
 }
 

@@ -1,0 +1,192 @@
+#include "harness/engram_offload.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/cuda.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "engram/engram_tables.h"
+
+namespace engram::harness {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double now_seconds(const c10::Device& device) {
+  // Work queued on a GPU is only done once the device says so.
+  if (device.is_cuda()) torch::cuda::synchronize(device.index());
+  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
+struct PassTime {
+  double prefill = 0;
+  double decode = 0;
+};
+
+// One prefill of the prompts, then greedy single-token steps through the KV cache.
+PassTime run_pass(model::CausalLM& model, const at::Tensor& prompt, int64_t decode_steps) {
+  torch::NoGradGuard no_grad;
+  const c10::Device device = model->model->embed_tokens->weight.device();
+  PassTime time;
+  model::KvCache cache = model->new_cache();
+  double start = now_seconds(device);
+  at::Tensor hidden = model->forward_hidden(prompt, &cache);
+  // The next token comes back to the CPU, as a serving loop's would.
+  at::Tensor next = model->project(hidden.select(1, prompt.size(1) - 1)).argmax(-1, true).to(at::kCPU);
+  double end = now_seconds(device);
+  time.prefill = end - start;
+  start = end;
+  for (int64_t step = 0; step < decode_steps; ++step) {
+    hidden = model->forward_hidden(next, &cache);
+    next = model->project(hidden.select(1, 0)).argmax(-1, true).to(at::kCPU);
+  }
+  time.decode = now_seconds(device) - start;
+  return time;
+}
+
+void add(TierTiming& timing, const PassTime& pass) {
+  timing.prefill_seconds += pass.prefill;
+  timing.decode_seconds += pass.decode;
+}
+
+void finish(TierTiming& timing, const OffloadWorkload& workload) {
+  const double prompt_tokens = static_cast<double>(workload.batch * workload.prompt_tokens * workload.repetitions);
+  const double decode_tokens = static_cast<double>(workload.batch * workload.decode_steps * workload.repetitions);
+  const auto rate = [](double tokens, double seconds) { return seconds > 0 ? tokens / seconds : 0.0; };
+  timing.prefill_tokens_per_second = rate(prompt_tokens, timing.prefill_seconds);
+  timing.decode_tokens_per_second = rate(decode_tokens, timing.decode_seconds);
+  timing.tokens_per_second = rate(prompt_tokens + decode_tokens, timing.prefill_seconds + timing.decode_seconds);
+}
+
+nlohmann::json to_json(const LayerFetchStats& layer) {
+  return {{"layer_id", layer.layer_id},
+          {"steps", layer.steps},
+          {"lookups", layer.lookups},
+          {"unique_rows", layer.unique_rows},
+          {"cache_hits", layer.cache_hits},
+          {"hit_rate", layer.hit_rate()},
+          {"rows_fetched", layer.rows_fetched},
+          {"bytes_fetched", layer.bytes_fetched},
+          {"fetch_seconds", layer.fetch_seconds},
+          {"stall_seconds", layer.stall_seconds},
+          {"fetch_seconds_p50", layer.fetch.p50},
+          {"fetch_seconds_p99", layer.fetch.p99},
+          {"stall_seconds_p50", layer.stall.p50},
+          {"stall_seconds_p99", layer.stall.p99},
+          {"overlap_fraction", layer.overlap_fraction()},
+          {"overlap_fraction_p50", layer.overlap.p50},
+          {"overlap_fraction_p99", layer.overlap.p99}};
+}
+
+nlohmann::json to_json(const TierTiming& timing) {
+  return {{"prefill_seconds", timing.prefill_seconds},
+          {"decode_seconds", timing.decode_seconds},
+          {"prefill_tokens_per_second", timing.prefill_tokens_per_second},
+          {"decode_tokens_per_second", timing.decode_tokens_per_second},
+          {"tokens_per_second", timing.tokens_per_second}};
+}
+
+}  // namespace
+
+OffloadRun measure_offload(model::CausalLM& model, const OffloadConfig& config, const OffloadWorkload& workload) {
+  if (config.tier == TableTier::kDevice) throw std::invalid_argument("measure_offload: choose the host or disk tier");
+  const std::vector<Engram> layers = model->engram_layers();
+  if (layers.empty()) throw std::invalid_argument("measure_offload: the model has no Engram layers");
+  if (workload.batch < 1 || workload.prompt_tokens < 1 || workload.decode_steps < 0 || workload.repetitions < 1) {
+    throw std::invalid_argument("measure_offload: batch, prompt_tokens and repetitions must be positive");
+  }
+  TableStoreOptions options;
+  options.device = model->model->embed_tokens->weight.device();
+  options.cache_rows = config.cache_rows;
+  options.fetch_threads = config.fetch_threads;
+
+  std::shared_ptr<const TableFile> file;
+  std::string temporary_path;
+  std::shared_ptr<TableStore> store;
+  if (config.tier == TableTier::kHost) {
+    store = make_host_table_store(layers, options);
+  } else {
+    std::string path = config.table_path;
+    if (path.empty()) {
+      temporary_path = (std::filesystem::temp_directory_path() /
+                        ("engram_offload_" + std::to_string(::getpid()) + ".engram")).string();
+      path = temporary_path;
+    }
+    export_engram_tables(path, layers);
+    file = TableFile::open(path, /*verify_rows=*/false);
+    store = make_disk_table_store(file, layers, options);
+  }
+
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(workload.seed);
+  const at::Tensor prompt = at::randint(0, model->config().vocab_size, {workload.batch, workload.prompt_tokens},
+                                        generator, at::TensorOptions().dtype(at::kLong));
+  OffloadRun run;
+  run.tier = table_tier_name(config.tier);
+  run.cache_rows = config.cache_rows;
+  run.cold = config.cold;
+  run.workload = workload;
+  const auto offloaded_pass = [&] {
+    if (file && config.cold) file->drop_cached_pages();
+    model->attach_engram_tables(store);
+    try {
+      const PassTime time = run_pass(model, prompt, workload.decode_steps);
+      model->attach_engram_tables(nullptr);
+      return time;
+    } catch (...) {
+      model->attach_engram_tables(nullptr);
+      throw;
+    }
+  };
+  // Untimed first pair: allocator pools, page tables, the cache's first fill.
+  run_pass(model, prompt, workload.decode_steps);
+  offloaded_pass();
+  store->reset_stats();
+  for (int64_t rep = 0; rep < workload.repetitions; ++rep) {
+    // Alternating which goes first cancels a steady drift between the two.
+    if (rep % 2 == 0) {
+      add(run.device, run_pass(model, prompt, workload.decode_steps));
+      add(run.offloaded, offloaded_pass());
+    } else {
+      add(run.offloaded, offloaded_pass());
+      add(run.device, run_pass(model, prompt, workload.decode_steps));
+    }
+  }
+  finish(run.device, workload);
+  finish(run.offloaded, workload);
+  run.overhead = run.device.tokens_per_second > 0 ? 1.0 - run.offloaded.tokens_per_second / run.device.tokens_per_second : 0.0;
+  run.stats = store->stats();
+  store.reset();
+  file.reset();
+  if (!temporary_path.empty()) std::remove(temporary_path.c_str());
+  return run;
+}
+
+nlohmann::json to_json(const TableStoreStats& stats) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const LayerFetchStats& layer : stats.layers) layers.push_back(to_json(layer));
+  return {{"tier", stats.tier}, {"cache_rows", stats.cache_rows}, {"total", to_json(stats.total())}, {"layers", layers}};
+}
+
+nlohmann::json to_json(const OffloadRun& run) {
+  return {{"tier", run.tier},
+          {"cache_rows", run.cache_rows},
+          {"cold", run.cold},
+          {"workload",
+           {{"batch", run.workload.batch},
+            {"prompt_tokens", run.workload.prompt_tokens},
+            {"decode_steps", run.workload.decode_steps},
+            {"repetitions", run.workload.repetitions},
+            {"seed", run.workload.seed}}},
+          {"device", to_json(run.device)},
+          {"offloaded", to_json(run.offloaded)},
+          {"overhead", run.overhead},
+          {"stats", to_json(run.stats)}};
+}
+
+}  // namespace engram::harness

@@ -1,0 +1,67 @@
+#pragma once
+// The cost of keeping Engram tables off the compute device, measured the way the paper's table 4
+// compares them: the same model and workload with device-resident tables and with offloaded ones,
+// interleaved repetition by repetition in one run so that drift (thermal, other processes) hits
+// both alike. The offloaded runs prefetch every Engram layer's rows at the start of each forward.
+//
+// For the speed verb: build the model, call measure_offload, serialise with to_json.
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "baselines/nn/causal_lm.h"
+#include "engram/fetch_stats.h"
+#include "engram/table_store.h"
+
+namespace engram::harness {
+
+struct OffloadWorkload {
+  int64_t batch = 4;
+  int64_t prompt_tokens = 128;
+  int64_t decode_steps = 16;  // single-token cached steps after the prompt
+  int64_t repetitions = 3;    // timed pairs (device, offloaded), after one untimed pair
+  uint64_t seed = 0;          // prompt token ids
+};
+
+struct OffloadConfig {
+  TableTier tier = TableTier::kHost;  // kHost or kDisk
+  int64_t cache_rows = 0;             // hot-row cache per Engram layer
+  int fetch_threads = 4;
+  // Disk tier: the model's tables are exported here first (empty: a file in the temporary
+  // directory, removed afterwards).
+  std::string table_path;
+  bool cold = false;  // disk tier: drop the file's cached pages before every offloaded repetition
+};
+
+struct TierTiming {
+  double prefill_seconds = 0;  // summed over the timed repetitions
+  double decode_seconds = 0;
+  double prefill_tokens_per_second = 0;
+  double decode_tokens_per_second = 0;
+  double tokens_per_second = 0;  // prompt and decoded tokens over all seconds
+};
+
+struct OffloadRun {
+  std::string tier;
+  int64_t cache_rows = 0;
+  bool cold = false;
+  OffloadWorkload workload;
+  TierTiming device;     // tables in the module weights
+  TierTiming offloaded;  // tables in the tier
+  double overhead = 0;   // 1 - offloaded tok/s / device tok/s (negative: offloaded was faster)
+  TableStoreStats stats;  // the timed offloaded repetitions only
+};
+
+// Runs `workload` on `model` (its current device and dtype) with the tables on the device and in
+// `config.tier`, interleaved. Leaves the model as it found it (no store attached). Throws
+// std::invalid_argument for a model without Engram or the device tier.
+OffloadRun measure_offload(model::CausalLM& model, const OffloadConfig& config, const OffloadWorkload& workload);
+
+// Field names follow the structs; per-layer stats carry rows, bytes, seconds, p50/p99, hit rate
+// and overlap fraction.
+nlohmann::json to_json(const TableStoreStats& stats);
+nlohmann::json to_json(const OffloadRun& run);
+
+}  // namespace engram::harness

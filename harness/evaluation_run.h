@@ -1,0 +1,66 @@
+#pragma once
+// One evaluation of one model, from a spec to a report on disk, shared by `eval` and `run`:
+// load the model, build the tasks (listing those whose data is missing as skipped when asked),
+// evaluate through the crash-safe journal with progress bars, then write the per-sample log and
+// the versioned report (docs/report-format.md) atomically.
+//
+// Files, for a report at DIR/NAME.json: the journal DIR/NAME.journal.jsonl (kept, so that a later
+// --resume or a rescore can use it) and the samples log DIR/NAME.samples.jsonl.
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/model_factory.h"
+#include "harness/report/report.h"
+#include "tasks/evaluator.h"
+#include "tasks/registry.h"
+
+namespace engram::harness {
+
+struct EvaluationRequest {
+  std::string model_spec;
+  ModelSpecOptions model_options;
+  std::string batch_size_requested;  // "auto" or a number, as the user gave it (for the report)
+  std::vector<tasks::TaskSpec> tasks;
+  tasks::TaskOptions task_options;    // data_dir and friends; encode is filled from the model
+  tasks::EvaluateOptions evaluate_options;  // limit, generation cap, chunking (journal/progress set here)
+  bool skip_missing_data = false;     // missing data: a "skipped" entry instead of an error
+  std::filesystem::path report_path;  // required
+  bool resume = false;                // reuse the journal next to the report
+  bool write_samples_log = true;
+  std::string suite = "custom";       // "quick" | "full" | "custom"
+  std::vector<std::string> command_line;
+  bool quiet = false;                 // no progress bars
+  // Rerun the first N requests of each kind at another batch size and report flips
+  // (engine/determinism_audit.h); the report gets a "determinism_audit" section.
+  std::optional<size_t> determinism_audit;
+  // Runs after the evaluation with the loaded model, to add the speed and offload sections.
+  std::function<void(tasks::LanguageModel&, report::ReportExtras&)> measure;
+};
+
+struct EvaluationOutcome {
+  nlohmann::json report;
+  std::filesystem::path report_path;
+  std::filesystem::path journal_path;
+  std::optional<std::filesystem::path> samples_log_path;
+};
+
+// The journal and samples-log paths that go with a report path.
+std::filesystem::path journal_path_for(const std::filesystem::path& report_path);
+std::filesystem::path samples_log_path_for(const std::filesystem::path& report_path);
+
+// Throws std::invalid_argument when the journal exists and resume is off (nothing is lost: the
+// message says to pass --resume or remove the file), tasks::DataMissingError / DataError for data
+// problems that are not skipped, and report::ReportValidationError if the report breaks its schema.
+EvaluationOutcome run_evaluation(const EvaluationRequest& request);
+
+// The report's "model" section from a model's describe() (docs/report-format.md).
+nlohmann::json report_model_section(const std::string& spec, const nlohmann::json& description,
+                                    const std::string& batch_size_requested);
+
+}  // namespace engram::harness

@@ -1,0 +1,62 @@
+#pragma once
+// The report's "context" section: when, where and with what a run was made, so that two reports can
+// be told apart and a number traced to its machine and build. Collected here without LibTorch; the
+// caller passes what only LibTorch knows (GPUs, LibTorch and CUDA versions).
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/report/build_info.h"
+
+namespace engram::report {
+
+struct GpuInfo {
+  std::string name;                          // "NVIDIA H200"
+  std::optional<uint64_t> memory_bytes;      // total device memory
+  std::optional<std::string> driver;         // driver version
+  std::optional<std::string> compute_capability;  // "9.0"
+};
+
+// What the caller knows and this library cannot find out by itself.
+struct ContextInputs {
+  std::vector<GpuInfo> gpus;                  // empty without a GPU
+  std::optional<std::string> libtorch_version;  // unset when the run used no LibTorch
+  std::optional<std::string> cuda_version;      // unset without CUDA
+  std::vector<std::string> command_line;        // argv as given
+  int threads = 1;                              // intra-op threads the run used
+  std::map<std::string, uint64_t> seeds;        // {"weights": 0, "sampling": 0}
+};
+
+struct ReportContext {
+  std::string created;  // UTC, "2026-11-30T09:30:00Z"
+  std::string host;
+  std::string os;       // uname: "Linux 6.8.0 #1 SMP ... x86_64"
+  std::string cpu_model;
+  int logical_cores = 1;  // CPUs this process may run on (its affinity mask)
+  int online_cores = 1;   // CPUs online in the machine
+  BuildInfo build;
+  ContextInputs inputs;
+
+  nlohmann::json to_json() const;  // the report's "context" object (without "created", which is top-level)
+};
+
+// Collects the machine and build facts now and combines them with `inputs`.
+ReportContext collect_report_context(ContextInputs inputs);
+
+// "2026-11-30T09:30:00Z" (whole seconds, UTC).
+std::string utc_timestamp(std::chrono::system_clock::time_point time);
+
+// The CPU model from the text of /proc/cpuinfo ("model name" on x86, else "Hardware", "Processor" or
+// "CPU part" on Arm); empty when none is there.
+std::string cpu_model_from_cpuinfo(std::string_view cpuinfo);
+
+std::vector<std::string> command_line_from(int argc, const char* const* argv);
+
+}  // namespace engram::report

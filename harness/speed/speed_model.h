@@ -1,0 +1,30 @@
+#pragma once
+// The model a speed measurement runs: a preset with seeded random weights, or hf:DIR with its
+// checkpoint, cast to the requested dtype and moved to the device. Engram models hash through a
+// compression table: the tokenizer's when one is found, else a stand-in of the DeepSeek-V3 shape.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "baselines/nn/causal_lm.h"
+
+namespace engram::harness::speed {
+
+struct SpeedModel {
+  model::CausalLM model{nullptr};
+  std::string spec;
+  std::string device;
+  std::string dtype;
+  int64_t token_limit = 0;        // random and generated ids stay below this (tokenizer/compression size)
+  std::string lookup_source;      // where the Engram compression table came from ("" without Engram)
+  int64_t element_bytes = 4;
+  int64_t pad_id = 0;             // left padding (an Engram model pads with its hash pad id)
+};
+
+SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, const std::string& device,
+                             uint64_t seed, const std::optional<std::string>& tokenizer_dir);
+
+}  // namespace engram::harness::speed

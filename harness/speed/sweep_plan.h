@@ -1,0 +1,66 @@
+#pragma once
+// What `engram-bench speed` measures: the options (each sweep axis a list, as llama-bench takes
+// them) and their cartesian product, model outermost so that each model is built once. No LibTorch.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/speed/warmup.h"
+
+namespace engram::harness::speed {
+
+inline constexpr int64_t kAutoBatch = 0;  // a batch entry chosen by the memory plan
+
+// The paper's table-4 workload as nano-vLLM's bench.py draws it: num_seqs sequences of random token
+// ids, input and output lengths each Uniform[min_tokens, max_input|max_output] (inclusive), seeded;
+// EOS ignored; throughput = output tokens / wall seconds.
+struct NanoVllmWorkload {
+  int64_t num_seqs = 512;
+  int64_t min_tokens = 100;
+  int64_t max_input = 1024;
+  int64_t max_output = 1024;
+  uint64_t seed = 0;
+};
+
+struct SweepOptions {
+  std::vector<std::string> models{"tiny-dense"};  // presets or hf:DIR
+  std::vector<int64_t> batches{1};                // kAutoBatch entries use the memory plan
+  std::vector<int64_t> prompt_tokens{128};
+  std::vector<int64_t> gen_tokens{32};
+  int threads = 0;                                // 0: LibTorch's default
+  std::string dtype = "float32";                  // float32 | bfloat16
+  std::string device = "cpu";                     // cpu | cuda | cuda:N
+  int repetitions = 5;
+  WarmupPolicy warmup;
+  uint64_t seed = 0;                              // weights and prompt tokens
+  std::string workload = "sweep";                 // sweep | nano-vllm
+  NanoVllmWorkload nano_vllm;
+  std::string engram_table = "device";            // device | host | disk (only device so far)
+  int64_t engram_cache_rows = 0;
+  std::optional<int64_t> memory_budget_bytes;     // batch auto: override the device's free memory
+  double memory_fraction = 0.8;                   // batch auto: share of the free memory planned for
+  std::optional<std::string> tokenizer_dir;       // Engram compression table (default: shared DeepSeek-V3)
+};
+
+struct SweepPoint {
+  std::string model;
+  int64_t batch = 1;  // kAutoBatch: resolved when the model is built
+  int64_t prompt_tokens = 0;
+  int64_t gen_tokens = 0;
+};
+
+// Throws std::invalid_argument naming the option when a value is out of range or a tier is not
+// available yet.
+void validate(const SweepOptions& options);
+
+// The cartesian product models x batches x prompt_tokens x gen_tokens, in that nesting order. The
+// nano-vllm workload has one point per model and batch (its lengths are drawn, not swept).
+std::vector<SweepPoint> expand_sweep(const SweepOptions& options);
+
+// "1,4,16" -> {1, 4, 16}; `option` names the flag in errors. allow_auto accepts "auto" as kAutoBatch.
+std::vector<int64_t> parse_count_list(const std::string& text, const std::string& option, bool allow_auto = false);
+std::vector<std::string> parse_name_list(const std::string& text, const std::string& option);
+
+}  // namespace engram::harness::speed

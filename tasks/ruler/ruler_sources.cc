@@ -1,0 +1,110 @@
+#include "tasks/ruler/ruler_sources.h"
+
+#include "tasks/data_dir.h"
+#include "tasks/data_error.h"
+#include "tasks/sha256.h"
+#include "tasks/text.h"
+
+namespace engram::tasks::ruler {
+namespace {
+
+// Python's str.split(" ") on the text with whitespace runs collapsed: empty first/last items when
+// the text starts or ends with whitespace, exactly as RULER gets them.
+std::vector<std::string> collapse_and_split(const std::string& text) {
+  std::vector<std::string> out(1);
+  bool in_space = false;
+  size_t i = 0;
+  while (i < text.size()) {
+    // Decode one UTF-8 code point to ask Python's isspace about it.
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 1;
+    if (i + len > text.size()) len = 1;
+    char32_t cp = c;
+    if (len > 1) {
+      cp = c & (0xff >> (len + 1));
+      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+    }
+    if (py_isspace(cp)) {
+      if (!in_space) out.emplace_back();
+      in_space = true;
+    } else {
+      out.back().append(text, i, len);
+      in_space = false;
+    }
+    i += len;
+  }
+  return out;
+}
+
+WordList load_word_list(const std::filesystem::path& path) {
+  WordList list;
+  list.path = path;
+  const std::string text = read_text_file(path);
+  list.sha256 = sha256_hex(text);
+  list.words = parse_word_list(text);
+  if (list.words.empty()) throw DataError(path.string(), 0, "no words in the list");
+  return list;
+}
+
+}  // namespace
+
+std::vector<std::string> parse_word_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(py_rstrip(std::string_view(text).substr(start, end - start)));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> parse_essay_words(const std::string& json_text, const std::string& name) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw DataError(name, line_of_offset(json_text, e.byte), json_error_reason(e.what()));
+  }
+  if (!doc.is_object() || !doc.contains("text") || !doc["text"].is_string()) {
+    throw DataError(name, 0, "expected an object with a string field", "text");
+  }
+  return collapse_and_split(doc["text"].get<std::string>());
+}
+
+std::filesystem::path ruler_data_dir(const std::filesystem::path& data_dir) { return data_dir / "ruler"; }
+
+RulerSources load_ruler_sources(const std::filesystem::path& data_dir) {
+  const auto dir = ruler_data_dir(data_dir);
+  RulerSources s;
+  s.essay_path = dir / "json" / "PaulGrahamEssays.json";
+  const auto words_dir = dir / "wonderwords";
+  require_files("RULER", data_dir,
+                {s.essay_path, words_dir / "nounlist.txt", words_dir / "adjectivelist.txt", words_dir / "verblist.txt"},
+                "The essay file is the output of RULER's download_paulgraham_essay.py (NVIDIA/RULER "
+                "scripts/data/synthetic/json/); the word lists are wonderwords 3.0.0's wonderwords/assets/*.txt. "
+                "See ruler/MANIFEST.md in the project's shared datasets for the exact builds and checksums.");
+  const std::string essay = read_text_file(s.essay_path);
+  s.essay_sha256 = sha256_hex(essay);
+  s.essay_words = parse_essay_words(essay, s.essay_path.string());
+  if (s.essay_words.size() < 2) throw DataError(s.essay_path.string(), 0, "essay text is empty", "text");
+  s.nouns = load_word_list(words_dir / "nounlist.txt");
+  s.adjectives = load_word_list(words_dir / "adjectivelist.txt");
+  s.verbs = load_word_list(words_dir / "verblist.txt");
+  return s;
+}
+
+nlohmann::json RulerSources::describe() const {
+  auto list = [](const WordList& l) {
+    return nlohmann::json{{"file", l.path.filename().string()}, {"sha256", l.sha256}, {"lines", l.words.size()}};
+  };
+  return {{"essay", {{"file", essay_path.filename().string()}, {"sha256", essay_sha256}, {"words", essay_words.size()}}},
+          {"wonderwords",
+           {{"version_note", "lists from wonderwords 3.0.0 (mrmaxguns/wonderwordsmodule@5dfa455); 3.0.1 unchecked"},
+            {"nouns", list(nouns)},
+            {"adjectives", list(adjectives)},
+            {"verbs", list(verbs)}}}};
+}
+
+}  // namespace engram::tasks::ruler

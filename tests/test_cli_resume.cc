@@ -1,0 +1,126 @@
+// Kill and resume, as a user meets it: `engram-bench eval` killed with SIGKILL during generation,
+// during HumanEval's execution and during scoring (ENGRAM_CRASH_AT, tasks/crash_point.h), then rerun
+// with --resume, ends in the report an uninterrupted run writes, timings and run facts aside.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.h"
+#include "test_support.h"
+
+namespace engram {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class ScratchDir {
+ public:
+  ScratchDir() {
+    path_ = fs::temp_directory_path() / ("engram_resume_test_" + std::to_string(::getpid()) + "_" +
+                                         std::to_string(counter_++));
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  return json::parse(in);
+}
+
+// What legitimately differs between two runs of the same evaluation.
+json comparable(json report) {
+  for (const char* key : {"created", "context", "timings", "journal", "samples_log"}) report.erase(key);
+  for (auto& [name, task] : report["tasks"].items()) task.erase("timings");
+  return report;
+}
+
+std::string data_dir() { return (testing::shared_dir() / "datasets").string(); }
+
+// Runs `arguments` with ENGRAM_CRASH_AT=crash_at (killed), then with --resume; returns the report.
+json crash_then_resume(const fs::path& dir, const std::string& arguments, const std::string& crash_at) {
+  const fs::path report = dir / "report.json";
+  const std::string base = arguments + " --quiet --output " + report.string();
+  const auto [crashed_code, crashed_output] =
+      testing::run_engram_bench_with_env("ENGRAM_CRASH_AT=" + crash_at, base);
+  EXPECT_NE(crashed_code, 0) << crashed_output;
+  EXPECT_FALSE(fs::exists(report)) << "a killed run must not leave a report";
+  EXPECT_TRUE(fs::exists(dir / "report.journal.jsonl"));
+  const auto [code, output] = testing::run_engram_bench(base + " --resume");
+  EXPECT_EQ(code, 0) << output;
+  return read_json(report);
+}
+
+json uninterrupted(const fs::path& dir, const std::string& arguments) {
+  const fs::path report = dir / "report.json";
+  const auto [code, output] = testing::run_engram_bench(arguments + " --quiet --output " + report.string());
+  EXPECT_EQ(code, 0) << output;
+  return read_json(report);
+}
+
+TEST(CliResume, KilledDuringGenerationOrScoringResumesIntoTheSameReport) {
+  ENGRAM_REQUIRE_SHARED("datasets/bbh");
+  const std::string args = "eval --model tiny-dense --tasks bbh_cot_fewshot:navigate+date_understanding,mmlu:anatomy "
+                           "--limit 3 --max-new-tokens 8 --journal-chunk 2 --data-dir " + data_dir();
+  ScratchDir reference_dir;
+  const json reference = comparable(uninterrupted(reference_dir.path(), args));
+  for (const std::string crash_at : {"loglikelihood:2", "generate_until:2", "generate_until:4", "score:1"}) {
+    ScratchDir dir;
+    const json resumed = comparable(crash_then_resume(dir.path(), args, crash_at));
+    EXPECT_TRUE(resumed == reference) << "after a kill at " << crash_at << ":\n"
+                                      << resumed.dump().substr(0, 2000) << "\nvs\n"
+                                      << reference.dump().substr(0, 2000);
+  }
+}
+
+TEST(CliResume, KilledDuringHumanEvalExecutionResumesIntoTheSameReport) {
+  ENGRAM_REQUIRE_SHARED("datasets/humaneval");
+  // Canonical solutions as a model's samples: the run's time goes into executing them.
+  ScratchDir samples_dir;
+  const fs::path samples = samples_dir.path() / "samples.jsonl";
+  std::ifstream problems_in(testing::shared_dir() / "datasets" / "humaneval" / "HumanEval.jsonl");
+  ASSERT_TRUE(problems_in) << "HumanEval.jsonl not found under the shared data";
+  std::ofstream out(samples);
+  std::string line;
+  for (int i = 0; i < 12 && std::getline(problems_in, line); ++i) {
+    const json problem = json::parse(line);
+    out << json{{"task_id", problem["task_id"]}, {"completion", problem["canonical_solution"]}}.dump() << "\n";
+  }
+  out.close();
+  const std::string args = "eval --model replay:" + samples.string() + " --tasks humaneval --limit 12 --data-dir " + data_dir();
+  ScratchDir reference_dir;
+  const json reference = comparable(uninterrupted(reference_dir.path(), args));
+  EXPECT_EQ(reference["tasks"]["humaneval"]["metrics"]["pass@1,create_test"]["value"], 1.0)
+      << reference["tasks"]["humaneval"]["metrics"].dump();
+  ScratchDir dir;
+  const json resumed = comparable(crash_then_resume(dir.path(), args, "execute:5"));
+  EXPECT_TRUE(resumed == reference) << resumed.dump().substr(0, 2000);
+}
+
+TEST(CliResume, WithoutResumeAnExistingJournalIsNeverOverwritten) {
+  ENGRAM_REQUIRE_SHARED("datasets/mmlu");
+  ScratchDir dir;
+  const std::string args = "eval --model tiny-dense --tasks mmlu:anatomy --limit 1 --quiet --data-dir " + data_dir() +
+                           " --output " + (dir.path() / "r.json").string();
+  ASSERT_EQ(testing::run_engram_bench(args).first, 0);
+  const auto [code, output] = testing::run_engram_bench(args);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(output.find("--resume"), std::string::npos) << output;
+  EXPECT_NE(output.find("r.journal.jsonl"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace engram
