@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
+#include "tasks/humaneval/humaneval.h"
 #include "test_support.h"
 
 namespace engram {
@@ -72,12 +73,13 @@ json uninterrupted(const fs::path& dir, const std::string& arguments) {
 }
 
 TEST(CliResume, KilledDuringGenerationOrScoringResumesIntoTheSameReport) {
-  ENGRAM_REQUIRE_SHARED("datasets/bbh");
-  const std::string args = "eval --model tiny-dense --tasks bbh_cot_fewshot:navigate+date_understanding,mmlu:anatomy "
-                           "--limit 3 --max-new-tokens 8 --journal-chunk 2 --data-dir " + data_dir();
+  ENGRAM_REQUIRE_SHARED(testing::shared_dir() / "datasets" / "bbh");
+  // One instance per model call, so that each crash point falls between journal appends.
+  const std::string args = "eval --model tiny-dense --tasks bbh_cot_fewshot:navigate,mmlu:anatomy "
+                           "--limit 2 --max-new-tokens 4 --journal-chunk 1 --data-dir " + data_dir();
   ScratchDir reference_dir;
   const json reference = comparable(uninterrupted(reference_dir.path(), args));
-  for (const std::string crash_at : {"loglikelihood:2", "generate_until:2", "generate_until:4", "score:1"}) {
+  for (const std::string crash_at : {"loglikelihood:1", "generate_until:1", "score:1"}) {
     ScratchDir dir;
     const json resumed = comparable(crash_then_resume(dir.path(), args, crash_at));
     EXPECT_TRUE(resumed == reference) << "after a kill at " << crash_at << ":\n"
@@ -87,17 +89,16 @@ TEST(CliResume, KilledDuringGenerationOrScoringResumesIntoTheSameReport) {
 }
 
 TEST(CliResume, KilledDuringHumanEvalExecutionResumesIntoTheSameReport) {
-  ENGRAM_REQUIRE_SHARED("datasets/humaneval");
+  ENGRAM_REQUIRE_SHARED(testing::shared_dir() / "datasets" / "humaneval");
   // Canonical solutions as a model's samples: the run's time goes into executing them.
   ScratchDir samples_dir;
   const fs::path samples = samples_dir.path() / "samples.jsonl";
-  std::ifstream problems_in(testing::shared_dir() / "datasets" / "humaneval" / "HumanEval.jsonl");
-  ASSERT_TRUE(problems_in) << "HumanEval.jsonl not found under the shared data";
+  const auto problems =
+      tasks::humaneval::load_problems(testing::shared_dir() / "datasets" / "humaneval" / "HumanEval.jsonl.gz");
+  ASSERT_GE(problems.size(), 12u);
   std::ofstream out(samples);
-  std::string line;
-  for (int i = 0; i < 12 && std::getline(problems_in, line); ++i) {
-    const json problem = json::parse(line);
-    out << json{{"task_id", problem["task_id"]}, {"completion", problem["canonical_solution"]}}.dump() << "\n";
+  for (size_t i = 0; i < 12; ++i) {
+    out << json{{"task_id", problems[i].task_id}, {"completion", problems[i].canonical_solution}}.dump() << "\n";
   }
   out.close();
   const std::string args = "eval --model replay:" + samples.string() + " --tasks humaneval --limit 12 --data-dir " + data_dir();
@@ -111,7 +112,7 @@ TEST(CliResume, KilledDuringHumanEvalExecutionResumesIntoTheSameReport) {
 }
 
 TEST(CliResume, WithoutResumeAnExistingJournalIsNeverOverwritten) {
-  ENGRAM_REQUIRE_SHARED("datasets/mmlu");
+  ENGRAM_REQUIRE_SHARED(testing::shared_dir() / "datasets" / "mmlu");
   ScratchDir dir;
   const std::string args = "eval --model tiny-dense --tasks mmlu:anatomy --limit 1 --quiet --data-dir " + data_dir() +
                            " --output " + (dir.path() / "r.json").string();

@@ -42,14 +42,15 @@ nlohmann::json base_row(const SweepOptions& o, const SpeedModel& m, const SweepP
 
 nlohmann::json measure_sweep_point(const SweepOptions& o, SpeedModel& m, const SweepPoint& point, int64_t batch) {
   const at::Tensor prompt = random_prompt_ids(m, batch, point.prompt_tokens, o.seed + 1);
+  // From before the first warm-up: later runs reuse the allocator's memory and would show no growth.
+  PeakMemoryTracker memory(m.device);
+  memory.start();
   const WarmupResult warm = warm_up(
       [&] {
         const GenerationTiming t = time_generation(m, prompt, point.gen_tokens);
         return t.prefill_seconds + t.decode_seconds;
       },
       o.warmup);
-  PeakMemoryTracker memory(m.device);
-  memory.start();
   std::vector<double> prefill, decode, steps;
   for (int r = 0; r < o.repetitions; ++r) {
     const GenerationTiming t = time_generation(m, prompt, point.gen_tokens);
@@ -90,9 +91,9 @@ nlohmann::json measure_nano_vllm(const SweepOptions& o, SpeedModel& m, const Swe
   // nano-vLLM's bench.py warms up with one short generate; so do we, on one short batch.
   const std::vector<WorkloadSequence> warm_sequences(static_cast<std::size_t>(std::min<int64_t>(batch, o.nano_vllm.num_seqs)),
                                                      WorkloadSequence{16, 4});
-  run_nano_vllm(m, warm_sequences, batch, o.seed + 7);
   PeakMemoryTracker memory(m.device);
   memory.start();
+  run_nano_vllm(m, warm_sequences, batch, o.seed + 7);
   const NanoVllmResult r = run_nano_vllm(m, sequences, batch, o.seed + 1);
   double prefill_s = 0, decode_s = 0;
   for (double s : r.batch_prefill_seconds) prefill_s += s;

@@ -7,8 +7,8 @@
 namespace engram::harness::speed {
 
 WarmupResult warm_up(const std::function<double()>& run_once, const WarmupPolicy& policy) {
-  if (policy.min_runs < 0 || policy.window < 2 || policy.max_runs < policy.min_runs || policy.cv_threshold < 0) {
-    throw std::invalid_argument("warm-up policy: need min_runs >= 0, window >= 2, max_runs >= min_runs, threshold >= 0");
+  if (policy.min_runs < 0 || policy.window < 2 || policy.max_runs < 0 || policy.cv_threshold < 0) {
+    throw std::invalid_argument("warm-up policy: need min_runs >= 0, window >= 2, max_runs >= 0, threshold >= 0");
   }
   WarmupResult result;
   while (result.runs < policy.max_runs) {

@@ -24,8 +24,8 @@ struct WarmupResult {
   std::vector<double> seconds;   // every warm-up run's time
 };
 
-// run_once performs one run and returns its duration in seconds. Throws std::invalid_argument on a
-// policy with min_runs < 0, window < 2, max_runs < min_runs or a negative threshold.
+// run_once performs one run and returns its duration in seconds. max_runs wins over min_runs.
+// Throws std::invalid_argument on a policy with a negative count, window < 2 or a negative threshold.
 WarmupResult warm_up(const std::function<double()>& run_once, const WarmupPolicy& policy);
 
 }  // namespace engram::harness::speed
