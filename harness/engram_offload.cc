@@ -189,4 +189,33 @@ nlohmann::json to_json(const OffloadRun& run) {
           {"stats", to_json(run.stats)}};
 }
 
+nlohmann::json offload_report_run(const model::CausalLM& model, const OffloadRun& run) {
+  int64_t table_parameters = 0, table_bytes = 0;
+  for (const Engram& layer : model->engram_layers()) {
+    const at::Tensor& weight = layer->multi_head_embedding->embedding->weight;
+    table_parameters += weight.numel();
+    table_bytes += weight.numel() * static_cast<int64_t>(weight.element_size());
+  }
+  const auto milliseconds = [](const Percentiles& p) { return nlohmann::json{{"p50", p.p50 * 1e3}, {"p99", p.p99 * 1e3}}; };
+  nlohmann::json layers = nlohmann::json::array();
+  for (const LayerFetchStats& layer : run.stats.layers) {
+    layers.push_back({{"layer", layer.layer_id},
+                      {"rows", layer.rows_fetched},
+                      {"bytes", layer.bytes_fetched},
+                      {"fetch_ms", milliseconds(layer.fetch)},
+                      {"stall_ms", milliseconds(layer.stall)},
+                      {"overlap_fraction", layer.overlap_fraction()}});
+  }
+  return {{"tier", run.tier},
+          {"table_parameters", table_parameters},
+          {"table_bytes", table_bytes},
+          {"cache_rows", run.cache_rows},
+          {"cache_hit_rate", run.cache_rows > 0 ? nlohmann::json(run.stats.total().hit_rate()) : nlohmann::json(nullptr)},
+          {"tok_s", run.offloaded.tokens_per_second},
+          {"device_tok_s", run.device.tokens_per_second},
+          {"overhead_pct", 100.0 * run.overhead},
+          {"layers", layers},
+          {"detail", to_json(run)}};
+}
+
 }  // namespace engram::harness

@@ -64,4 +64,10 @@ OffloadRun measure_offload(model::CausalLM& model, const OffloadConfig& config, 
 nlohmann::json to_json(const TableStoreStats& stats);
 nlohmann::json to_json(const OffloadRun& run);
 
+// One entry of the report's offload.runs (docs/report-format.md): tier, the model's table size
+// (parameters and bytes of every Engram layer's embedding), cache, offloaded tok/s, overhead in
+// percent, per-layer rows, bytes, fetch and stall p50/p99 in ms and overlap; `detail` keeps
+// to_json(run) with the device timings and the raw counters.
+nlohmann::json offload_report_run(const model::CausalLM& model, const OffloadRun& run);
+
 }  // namespace engram::harness

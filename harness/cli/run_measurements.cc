@@ -1,10 +1,51 @@
 #include "harness/cli/run_measurements.h"
 
+#include <fmt/format.h>
+
 #include <iostream>
 
+#include "harness/engram_offload.h"
+#include "harness/speed/speed_model.h"
 #include "harness/speed/sweep_runner.h"
 
 namespace engram::cli {
+namespace {
+
+// Host and disk tables against device ones, interleaved, on one small batch; the disk tier with a
+// hot-row cache too, so the report shows what the cache buys.
+nlohmann::json measure_offload_tiers(const std::string& model, const std::string& suite, uint64_t seed, bool quiet) {
+  harness::speed::SpeedModel speed_model = harness::speed::build_speed_model(model, "float32", "cpu", seed, std::nullopt);
+  if (!speed_model.model->config().engram) return nullptr;
+  harness::OffloadWorkload workload;
+  workload.batch = 4;
+  workload.prompt_tokens = suite == "full" ? 512 : 128;
+  workload.decode_steps = suite == "full" ? 64 : 16;
+  workload.repetitions = suite == "full" ? 5 : 3;
+  workload.seed = seed + 1;
+  nlohmann::json runs = nlohmann::json::array();
+  for (const auto& [tier, cache_rows] : {std::pair{TableTier::kHost, int64_t{0}}, std::pair{TableTier::kDisk, int64_t{0}},
+                                         std::pair{TableTier::kDisk, int64_t{4096}}}) {
+    harness::OffloadConfig config;
+    config.tier = tier;
+    config.cache_rows = cache_rows;
+    const harness::OffloadRun run = harness::measure_offload(speed_model.model, config, workload);
+    if (!quiet) {
+      std::cerr << fmt::format("{} {} tables (cache {} rows/layer): {:.1f} tok/s vs device {:.1f} tok/s, overhead {:+.2f}%, "
+                               "overlap {:.3f}\n",
+                               model, run.tier, cache_rows, run.offloaded.tokens_per_second,
+                               run.device.tokens_per_second, 100 * run.overhead, run.stats.total().overlap_fraction());
+    }
+    nlohmann::json entry = harness::offload_report_run(speed_model.model, run);
+    entry["model"] = model;
+    entry["batch"] = workload.batch;
+    entry["prompt_tokens"] = workload.prompt_tokens;
+    entry["gen_tokens"] = workload.decode_steps + 1;
+    runs.push_back(std::move(entry));
+  }
+  return {{"runs", runs}};
+}
+
+}  // namespace
 
 void measure_for_main_job(const std::string& model, const std::string& suite, uint64_t seed,
                           report::ReportExtras& extras, bool quiet) {
@@ -23,6 +64,7 @@ void measure_for_main_job(const std::string& model, const std::string& suite, ui
     sweep.warmup.max_runs = 4;
   }
   extras.speed = harness::speed::run_sweep(sweep, quiet ? nullptr : &std::cerr);
+  extras.offload = measure_offload_tiers(model, suite, seed, quiet);
 }
 
 }  // namespace engram::cli

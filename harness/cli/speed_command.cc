@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <iostream>
 
 #include "engram/atomic_file.h"
@@ -48,6 +50,27 @@ int run_speed(SpeedCliOptions options) {
                              plan["weight_bytes"].get<int64_t>(), plan["budget_bytes"].get<int64_t>(),
                              plan["budget_source"].get<std::string>());
   }
+  // The offload comparison (device vs host/disk tables, interleaved), one line per point on the
+  // terminal; the json output carries the whole section with per-layer stats.
+  if (section.contains("offload")) {
+    std::cerr << "| model | tier | batch | prompt | gen | cache rows | device tok/s | offloaded tok/s | overhead % | hit rate "
+                 "| overlap (min over layers) | stall p99 ms (max over layers) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    for (const auto& run : section["offload"]["runs"]) {
+      double overlap = 1, stall = 0;
+      for (const auto& layer : run["layers"]) {
+        overlap = std::min(overlap, layer["overlap_fraction"].get<double>());
+        stall = std::max(stall, layer["stall_ms"]["p99"].get<double>());
+      }
+      std::cerr << fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} | {:.1f} | {:+.2f} | {} | {:.4f} | {:.3f} |\n",
+                               run["model"].get<std::string>(), run["tier"].get<std::string>(), run["batch"].dump(),
+                               run["prompt_tokens"].dump(), run["gen_tokens"].dump(), run["cache_rows"].dump(),
+                               run["device_tok_s"].get<double>(), run["tok_s"].get<double>(),
+                               run["overhead_pct"].get<double>(),
+                               run["cache_hit_rate"].is_null() ? std::string("-")
+                                                               : fmt::format("{:.3f}", run["cache_hit_rate"].get<double>()),
+                               overlap, stall);
+    }
+  }
   if (options.output.empty()) {
     std::cout << (format == speed::OutputFormat::kJson ? section.dump(1) + "\n" : speed::format_rows(rows, format));
     return 0;
@@ -86,7 +109,7 @@ void add_speed_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   cmd->add_option("--max-input", s.nano_vllm.max_input, "nano-vllm: longest input")->capture_default_str();
   cmd->add_option("--max-output", s.nano_vllm.max_output, "nano-vllm: longest output")->capture_default_str();
   cmd->add_option("--length-seed", s.nano_vllm.seed, "nano-vllm: seed of the length draws")->capture_default_str();
-  cmd->add_option("--engram-table", s.engram_table, "where Engram tables live: device | host | disk (host and disk: not yet)")
+  cmd->add_option("--engram-table", s.engram_table, "device, or host | disk: also measure offloaded tables against device ones, interleaved")
       ->capture_default_str();
   cmd->add_option("--engram-cache-rows", s.engram_cache_rows, "hot-row cache of the host/disk tiers")->capture_default_str();
   cmd->add_option("--memory-budget", o->memory_budget, "batch auto: plan for this many bytes instead of free memory");

@@ -77,17 +77,16 @@ void validate(const SweepOptions& o) {
   if (w.min_tokens < 1 || w.max_input < w.min_tokens || w.max_output < w.min_tokens) {
     throw std::invalid_argument("nano-vllm lengths: need 1 <= --min-tokens <= --max-input and <= --max-output");
   }
-  if (o.engram_table == "host" || o.engram_table == "disk") {
-    throw std::invalid_argument("--engram-table " + o.engram_table +
-                                ": not available yet (the host and disk table tiers are still being built; "
-                                "use device)");
-  }
-  if (o.engram_table != "device") {
+  if (o.engram_table != "device" && o.engram_table != "host" && o.engram_table != "disk") {
     throw std::invalid_argument("--engram-table: expected device, host or disk, got '" + o.engram_table + "'");
   }
-  if (o.engram_cache_rows != 0) {
+  if (o.engram_table == "device" && o.engram_cache_rows != 0) {
     throw std::invalid_argument("--engram-cache-rows applies to the host and disk tiers; with --engram-table device "
                                 "it must be 0");
+  }
+  if (o.engram_cache_rows < 0) throw std::invalid_argument("--engram-cache-rows must not be negative");
+  if (o.engram_table != "device" && o.workload != "sweep") {
+    throw std::invalid_argument("--engram-table " + o.engram_table + " is measured on the sweep workload only");
   }
   if (!(o.memory_fraction > 0 && o.memory_fraction <= 1)) throw std::invalid_argument("--memory-fraction must be in (0, 1]");
 }

@@ -37,7 +37,9 @@ struct SweepOptions {
   uint64_t seed = 0;                              // weights and prompt tokens
   std::string workload = "sweep";                 // sweep | nano-vllm
   NanoVllmWorkload nano_vllm;
-  std::string engram_table = "device";            // device | host | disk (only device so far)
+  // device | host | disk. Rows are always measured with the tables on the device; host and disk
+  // add an offload section: per point, device and offloaded passes interleaved (engram_offload.h).
+  std::string engram_table = "device";
   int64_t engram_cache_rows = 0;
   std::optional<int64_t> memory_budget_bytes;     // batch auto: override the device's free memory
   double memory_fraction = 0.8;                   // batch auto: share of the free memory planned for

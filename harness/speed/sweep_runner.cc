@@ -8,6 +8,7 @@
 
 #include "harness/device_memory.h"
 #include "harness/engine/memory_plan.h"
+#include "harness/engram_offload.h"
 #include "harness/speed/generation_timing.h"
 #include "harness/speed/nano_vllm_workload.h"
 #include "harness/speed/speed_model.h"
@@ -32,8 +33,8 @@ nlohmann::json base_row(const SweepOptions& o, const SpeedModel& m, const SweepP
           {"dtype", m.dtype},
           {"device", m.device},
           {"threads", at::get_num_threads()},
-          {"engram_table", has_engram ? nlohmann::json(o.engram_table) : nlohmann::json()},
-          {"engram_cache_rows", has_engram ? nlohmann::json(o.engram_cache_rows) : nlohmann::json()},
+          {"engram_table", has_engram ? nlohmann::json("device") : nlohmann::json()},
+          {"engram_cache_rows", has_engram ? nlohmann::json(0) : nlohmann::json()},
           {"workload", o.workload},
           {"workload_params", nullptr},
           {"batch", batch},
@@ -140,6 +141,7 @@ nlohmann::json run_sweep(const SweepOptions& options, std::ostream* progress) {
   const std::vector<SweepPoint> points = expand_sweep(options);
   nlohmann::json rows = nlohmann::json::array();
   nlohmann::json plans = nlohmann::json::array();
+  nlohmann::json offload_runs = nlohmann::json::array();
   std::optional<SpeedModel> model;
   for (const SweepPoint& point : points) {
     if (!model || model->spec != point.model) {
@@ -178,9 +180,35 @@ nlohmann::json run_sweep(const SweepOptions& options, std::ostream* progress) {
       progress->flush();
     }
     rows.push_back(std::move(row));
+    if (options.engram_table != "device" && model->model->config().engram) {
+      OffloadConfig config;
+      config.tier = parse_table_tier(options.engram_table);
+      config.cache_rows = options.engram_cache_rows;
+      OffloadWorkload workload;
+      workload.batch = batch;
+      workload.prompt_tokens = point.prompt_tokens;
+      workload.decode_steps = point.gen_tokens - 1;
+      workload.repetitions = options.repetitions;
+      workload.seed = options.seed + 1;
+      const OffloadRun run = measure_offload(model->model, config, workload);
+      nlohmann::json entry = offload_report_run(model->model, run);
+      entry["model"] = point.model;
+      entry["batch"] = batch;
+      entry["prompt_tokens"] = point.prompt_tokens;
+      entry["gen_tokens"] = point.gen_tokens;
+      if (progress) {
+        *progress << fmt::format("{} batch {} prompt {} gen {}: {} tables {:.1f} tok/s vs device {:.1f} tok/s, "
+                                 "overhead {:+.2f}%, overlap {:.3f}\n",
+                                 point.model, batch, point.prompt_tokens, point.gen_tokens, run.tier,
+                                 run.offloaded.tokens_per_second, run.device.tokens_per_second, 100 * run.overhead,
+                                 run.stats.total().overlap_fraction());
+      }
+      offload_runs.push_back(std::move(entry));
+    }
   }
   nlohmann::json section = speed_section(rows);
   section["memory_plans"] = plans;
+  if (!offload_runs.empty()) section["offload"] = {{"runs", offload_runs}};
   return section;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Runs a speed sweep (or the nano-vllm workload) and returns the report's `speed` section:
 // {"fields": [...], "rows": [...], "memory_plans": [...]} (memory_plans: one per model and length
-// whose batch was `auto`). The main job calls this with a small sweep; `engram-bench speed` with the
+// whose batch was `auto`), plus "offload": {"runs": [...]} (the report's offload section) when
+// options.engram_table is host or disk. The main job calls this with a small sweep; `engram-bench speed` with the
 // user's. No LibTorch in this header.
 
 #include <iosfwd>
