@@ -10,7 +10,8 @@ namespace {
 // (x_flat @ fn^T) * rsqrt(mean(x_flat^2) + eps): the RMS division after the matmul, as the kernels do.
 at::Tensor normalised_projection(const at::Tensor& state, const at::Tensor& fn, double norm_eps) {
   const at::Tensor flat = state.flatten(-2).to(at::kFloat);
-  return at::linear(flat, fn) * at::rsqrt(flat.pow(2).mean(-1, true) + norm_eps);
+  // mHC computes in float32 whatever the model dtype (its weights may be bfloat16).
+  return at::linear(flat, fn.to(at::kFloat)) * at::rsqrt(flat.pow(2).mean(-1, true) + norm_eps);
 }
 
 }  // namespace

@@ -1,7 +1,11 @@
 #include "harness/speed/speed_model.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
+
+#include <c10/core/DefaultDtype.h>
+#include <c10/core/ScalarTypeToTypeMeta.h>
 
 #include "baselines/presets.h"
 #include "harness/engram_speed.h"
@@ -44,6 +48,52 @@ at::ScalarType scalar_type(const std::string& dtype) {
   throw std::invalid_argument("--dtype: expected float32 or bfloat16, got '" + dtype + "'");
 }
 
+// "20B", "1.5e9", "300M": a parameter count.
+int64_t parse_parameter_count(const std::string& text, const std::string& spec) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  double scale = 1;
+  const std::string suffix = used < text.size() ? text.substr(used) : "";
+  if (suffix == "K") scale = 1e3;
+  else if (suffix == "M") scale = 1e6;
+  else if (suffix == "B") scale = 1e9;
+  else if (!suffix.empty()) used = 0;
+  if (used == 0 || !(value > 0)) {
+    throw std::invalid_argument("--model " + spec + ": expected +engram=SIZE with SIZE like 20B, 300M or 1.5e9");
+  }
+  return static_cast<int64_t>(value * scale);
+}
+
+// PRESET+engram=SIZE: the preset with Engram-27B's memory layout (layers 2 and 15 where the model has
+// them, orders 2-3, 8 heads each, d_mem 1280) on its own hidden size and branches, the tables sized
+// to SIZE parameters in all. The paper's table-4 setup: a dense backbone with a large Engram table.
+model::ModelConfig preset_with_engram(const std::string& spec) {
+  const size_t plus = spec.find("+engram=");
+  model::ModelConfig config = model::find_preset(spec.substr(0, plus)).config;
+  const int64_t parameters = parse_parameter_count(spec.substr(plus + 8), spec);
+  EngramConfig engram = *model::find_preset("engram-27b").config.engram;
+  std::vector<int64_t> layers;
+  for (int64_t id : engram.hash.layer_ids) {
+    if (id < config.num_hidden_layers) layers.push_back(id);
+  }
+  if (layers.empty()) layers.push_back(config.num_hidden_layers > 1 ? 1 : 0);
+  engram.hash.layer_ids = layers;
+  engram.hidden_size = config.hidden_size;
+  engram.hc_mult = config.hc_mult;
+  const int64_t orders = static_cast<int64_t>(engram.hash.engram_vocab_size.size());
+  const int64_t head_dim = engram.n_embed_per_ngram / engram.hash.n_head_per_ngram;
+  const int64_t per_base_row = static_cast<int64_t>(layers.size()) * orders * engram.hash.n_head_per_ngram * head_dim;
+  const int64_t base_rows = std::max<int64_t>(4096, (parameters + per_base_row - 1) / per_base_row);
+  engram.hash.engram_vocab_size.assign(static_cast<size_t>(orders), base_rows);
+  config.engram = engram;
+  return config;
+}
+
 }  // namespace
 
 SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, const std::string& device,
@@ -59,13 +109,24 @@ SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, 
     if (io::load_hf_config(dir.string()).engram) lookup = compression_lookup(tokenizer_dir, dir);
     built.model = load_causal_lm(dir.string(), lookup.table).model;
   } else {
-    const model::ModelConfig& config = model::find_preset(spec).config;  // lists the presets when unknown
+    const model::ModelConfig config =
+        spec.find("+engram=") != std::string::npos ? preset_with_engram(spec) : model::find_preset(spec).config;
     std::shared_ptr<const NgramHashMapping> hashing;
     if (config.engram) {
       lookup = compression_lookup(tokenizer_dir, std::nullopt);
       hashing = std::make_shared<const NgramHashMapping>(config.engram->hash, lookup.table);
     }
-    built.model = model::CausalLM(config, hashing);
+    // Built directly in the target dtype: a 27B preset in float32 would need 108 GB of host memory
+    // before the cast. Module constructors allocate in the default dtype.
+    const caffe2::TypeMeta previous = c10::get_default_dtype();
+    c10::set_default_dtype(c10::scalarTypeToTypeMeta(type));
+    try {
+      built.model = model::CausalLM(config, hashing);
+    } catch (...) {
+      c10::set_default_dtype(previous);
+      throw;
+    }
+    c10::set_default_dtype(previous);
     built.model->init_weights(seed);
   }
   const model::ModelConfig& config = built.model->config();

@@ -1,5 +1,6 @@
 #pragma once
-// The model a speed measurement runs: a preset with seeded random weights, or hf:DIR with its
+// The model a speed measurement runs: a preset with seeded random weights (PRESET+engram=SIZE adds
+// an Engram memory of SIZE table parameters, e.g. dense-4b+engram=20B), or hf:DIR with its
 // checkpoint, cast to the requested dtype and moved to the device. Engram models hash through a
 // compression table: the tokenizer's when one is found, else a stand-in of the DeepSeek-V3 shape.
 
