@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "../test_support.h"
+#include "tasks/bbh_data.h"
+#include "tasks/mmlu_data.h"
 
 namespace engram::tasks::testing {
 
@@ -67,6 +69,29 @@ inline std::string synthetic_bbh_json() {
   {"input": "How many fruits: melon?", "target": "1"},
   {"input": "How many fruits: a, b, c, d?", "target": "4"}
 ]})";
+}
+
+// A BBH subtask of the made-up fruit-counting data, named `name`.
+inline BbhSubtaskData fruit(const std::string& name) {
+  BbhSubtaskData d;
+  d.name = name;
+  d.prompt = parse_cot_prompt(synthetic_cot_prompt(), name + ".txt");
+  d.examples = parse_bbh_json(synthetic_bbh_json(), name + ".json");
+  return d;
+}
+
+// A made-up MMLU subject: 5 dev questions and n test questions, answers cycling A..D.
+inline MmluSubjectData subject(const std::string& name, size_t n) {
+  MmluSubjectData d;
+  d.subject = name;
+  for (size_t i = 0; i < 5 + n; ++i) {
+    MmluQuestion q;
+    q.question = name + " question " + std::to_string(i);
+    for (int c = 0; c < 4; ++c) q.choices[c] = std::to_string(c);
+    q.answer = static_cast<int>(i % 4);
+    (i < 5 ? d.dev : d.test).questions.push_back(q);
+  }
+  return d;
 }
 
 }  // namespace engram::tasks::testing

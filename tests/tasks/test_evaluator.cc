@@ -42,26 +42,8 @@ class CountingModel : public LanguageModel {
   LanguageModel& inner_;
 };
 
-BbhSubtaskData fruit(const std::string& name) {
-  BbhSubtaskData d;
-  d.name = name;
-  d.prompt = parse_cot_prompt(testing::synthetic_cot_prompt(), name + ".txt");
-  d.examples = parse_bbh_json(testing::synthetic_bbh_json(), name + ".json");
-  return d;
-}
-
-MmluSubjectData subject(const std::string& name, size_t n) {
-  MmluSubjectData d;
-  d.subject = name;
-  for (size_t i = 0; i < 5 + n; ++i) {
-    MmluQuestion q;
-    q.question = name + " question " + std::to_string(i);
-    for (int c = 0; c < 4; ++c) q.choices[c] = std::to_string(c);
-    q.answer = static_cast<int>(i % 4);
-    (i < 5 ? d.dev : d.test).questions.push_back(q);
-  }
-  return d;
-}
+using testing::fruit;
+using testing::subject;
 
 // Answers BBH with the CoT gold for even documents and nonsense for odd ones; MMLU always " A".
 OracleModel half_right_model(const BbhTask& bbh) {

@@ -15,26 +15,8 @@
 namespace engram::tasks {
 namespace {
 
-BbhSubtaskData fruit(const std::string& name) {
-  BbhSubtaskData d;
-  d.name = name;
-  d.prompt = parse_cot_prompt(testing::synthetic_cot_prompt(), name + ".txt");
-  d.examples = parse_bbh_json(testing::synthetic_bbh_json(), name + ".json");
-  return d;
-}
-
-MmluSubjectData subject(const std::string& name, size_t n) {
-  MmluSubjectData d;
-  d.subject = name;
-  for (size_t i = 0; i < 5 + n; ++i) {
-    MmluQuestion q;
-    q.question = name + " question " + std::to_string(i);
-    for (int c = 0; c < 4; ++c) q.choices[c] = std::to_string(c);
-    q.answer = static_cast<int>(i % 4);
-    (i < 5 ? d.dev : d.test).questions.push_back(q);
-  }
-  return d;
-}
+using testing::fruit;
+using testing::subject;
 
 // A deterministic model whose answers depend on the prompt only (like a real greedy model), with
 // irrational log-probabilities so that any loss of precision in the journal would show. It can be
