@@ -144,6 +144,26 @@ INSTANTIATE_TEST_SUITE_P(
                       Variant{"deepseek_qlora_yarn", true, false, 1, true, true}),
     [](const ::testing::TestParamInfo<Variant>& info) { return info.param.name; });
 
+// bfloat16 weights run (mHC computes in float32 inside) and track the float32 model. Rounding can
+// flip a MoE routing choice, which moves some logits a lot, so the check is a correlation.
+TEST_P(DecodingTest, BFloat16ForwardTracksFloat32) {
+  torch::NoGradGuard no_grad;
+  const ModelConfig config = tiny_config(GetParam());
+  CausalLM model(config, mapping_for(config));
+  model->init_weights(3);
+  model->eval();
+  const at::Tensor ids = at::randint(0, config.vocab_size, {2, 7}, at::TensorOptions().dtype(at::kLong));
+  const at::Tensor reference = model->forward(ids);
+  model->to(at::kBFloat16);
+  const at::Tensor low = model->forward(ids);
+  ASSERT_EQ(low.scalar_type(), at::kFloat);  // logits always come back in float32
+  EXPECT_TRUE(at::isfinite(low).all().item<bool>());
+  const at::Tensor a = reference.flatten() - reference.mean();
+  const at::Tensor b = low.flatten() - low.mean();
+  const double correlation = ((a * b).sum() / (a.norm() * b.norm())).item<double>();
+  EXPECT_GT(correlation, 0.95);
+}
+
 TEST(ModelNames, HuggingFaceParameterNames) {
   const ModelConfig config = tiny_config({"x", true, true, 4});
   CausalLM model(config, mapping_for(config));
