@@ -95,15 +95,23 @@ TEST(SpeedPlan, ListsExpandAndBadValuesAreNamed) {
   EXPECT_EQ(expand_sweep(o).size(), 4u);
 }
 
-TEST(SpeedPlan, OffloadTiersAreNotAvailableYet) {
+TEST(SpeedPlan, TierOptionsAreChecked) {
   SweepOptions o = small_sweep();
-  o.engram_table = "host";
+  for (const char* tier : {"host", "disk"}) {
+    o.engram_table = tier;
+    EXPECT_NO_THROW(validate(o)) << tier;
+  }
+  o.engram_table = "nvme";
   try {
     validate(o);
-    FAIL() << "host tier accepted";
+    FAIL() << "unknown tier accepted";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("not available yet"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("expected device, host or disk"), std::string::npos) << e.what();
   }
+  o.engram_table = "host";
+  o.workload = "nano-vllm";
+  EXPECT_THROW(validate(o), std::invalid_argument);  // offload is measured on the sweep workload
+  o.workload = "sweep";
   o.engram_table = "device";
   o.engram_cache_rows = 10;
   EXPECT_THROW(validate(o), std::invalid_argument);
@@ -253,7 +261,7 @@ TEST(SpeedNanoVllm, CountsOutputTokensOverWallTime) {
   }
 }
 
-TEST(SpeedCli, WritesTheChosenFormatAndRejectsUnavailableTiers) {
+TEST(SpeedCli, WritesTheChosenFormatAndRejectsUnknownTiers) {
   const auto out = std::filesystem::temp_directory_path() / "engram_speed_cli_test.csv";
   std::filesystem::remove(out);
   const auto [rc, text] = testing::run_engram_bench(
@@ -270,12 +278,42 @@ TEST(SpeedCli, WritesTheChosenFormatAndRejectsUnavailableTiers) {
   EXPECT_NE(text.find("| model |"), std::string::npos) << text;  // the terminal gets the markdown table
   std::filesystem::remove(out);
 
-  const auto [bad_rc, bad_text] = testing::run_engram_bench("speed --model tiny-dense --engram-table disk");
+  const auto [bad_rc, bad_text] = testing::run_engram_bench("speed --model tiny-dense --engram-table nvme");
   EXPECT_EQ(bad_rc, 1);
-  EXPECT_NE(bad_text.find("not available yet"), std::string::npos) << bad_text;
+  EXPECT_NE(bad_text.find("--engram-table"), std::string::npos) << bad_text;
   const auto [list_rc, list_text] = testing::run_engram_bench("speed --model tiny-dense --batch 1,x");
   EXPECT_EQ(list_rc, 1);
   EXPECT_NE(list_text.find("--batch"), std::string::npos) << list_text;
+}
+
+TEST(SpeedCli, HostTierAddsAnInterleavedOffloadSectionInTheReportFormat) {
+  const auto out = std::filesystem::temp_directory_path() / "engram_speed_offload_test.json";
+  std::filesystem::remove(out);
+  const auto [rc, text] = testing::run_engram_bench(
+      "speed --model tiny-engram --batch 2 --prompt-tokens 8 --gen-tokens 3 --repetitions 1 --warmup-max 1 "
+      "--threads 1 --engram-table host --engram-cache-rows 64 --output-format json --output " + out.string());
+  ASSERT_EQ(rc, 0) << text;
+  std::ifstream in(out);
+  const nlohmann::json section = nlohmann::json::parse(in);
+  ASSERT_TRUE(section.contains("offload")) << section.dump().substr(0, 500);
+  const auto& runs = section["offload"]["runs"];
+  ASSERT_EQ(runs.size(), 1u);
+  const auto& run = runs[0];
+  EXPECT_EQ(run["tier"], "host");
+  EXPECT_EQ(run["cache_rows"], 64);
+  EXPECT_GT(run["table_parameters"].get<int64_t>(), 0);
+  EXPECT_GT(run["tok_s"].get<double>(), 0);
+  EXPECT_GT(run["device_tok_s"].get<double>(), 0);
+  EXPECT_TRUE(run["overhead_pct"].is_number());
+  ASSERT_EQ(run["layers"].size(), 2u);  // tiny-engram's two Engram layers
+  for (const auto& layer : run["layers"]) {
+    EXPECT_GT(layer["rows"].get<int64_t>(), 0);
+    const double overlap = layer["overlap_fraction"].get<double>();
+    EXPECT_GE(overlap, 0.0);
+    EXPECT_LE(overlap, 1.0);
+  }
+  EXPECT_NE(text.find("| tiny-engram | host |"), std::string::npos) << text;
+  std::filesystem::remove(out);
 }
 
 }  // namespace
