@@ -124,7 +124,8 @@ OffloadRun measure_offload(model::CausalLM& model, const OffloadConfig& config, 
   }
 
   auto generator = at::make_generator<at::CPUGeneratorImpl>(workload.seed);
-  const at::Tensor prompt = at::randint(0, model->config().vocab_size, {workload.batch, workload.prompt_tokens},
+  const int64_t token_limit = workload.token_limit > 0 ? workload.token_limit : model->config().vocab_size;
+  const at::Tensor prompt = at::randint(0, token_limit, {workload.batch, workload.prompt_tokens},
                                         generator, at::TensorOptions().dtype(at::kLong));
   OffloadRun run;
   run.tier = table_tier_name(config.tier);

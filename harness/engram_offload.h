@@ -23,6 +23,9 @@ struct OffloadWorkload {
   int64_t decode_steps = 16;  // single-token cached steps after the prompt
   int64_t repetitions = 3;    // timed pairs (device, offloaded), after one untimed pair
   uint64_t seed = 0;          // prompt token ids
+  // Prompt ids are drawn below this (0: the vocabulary size). Engram models must stay inside the
+  // tokenizer's compression table, which can be smaller than the embedding.
+  int64_t token_limit = 0;
 };
 
 struct OffloadConfig {

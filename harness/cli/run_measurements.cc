@@ -22,6 +22,7 @@ nlohmann::json measure_offload_tiers(const std::string& model, const std::string
   workload.decode_steps = suite == "full" ? 64 : 16;
   workload.repetitions = suite == "full" ? 5 : 3;
   workload.seed = seed + 1;
+  workload.token_limit = speed_model.token_limit;
   nlohmann::json runs = nlohmann::json::array();
   for (const auto& [tier, cache_rows] : {std::pair{TableTier::kHost, int64_t{0}}, std::pair{TableTier::kDisk, int64_t{0}},
                                          std::pair{TableTier::kDisk, int64_t{4096}}}) {

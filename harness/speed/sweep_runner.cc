@@ -190,6 +190,7 @@ nlohmann::json run_sweep(const SweepOptions& options, std::ostream* progress) {
       workload.decode_steps = point.gen_tokens - 1;
       workload.repetitions = options.repetitions;
       workload.seed = options.seed + 1;
+      workload.token_limit = model->token_limit;
       const OffloadRun run = measure_offload(model->model, config, workload);
       nlohmann::json entry = offload_report_run(model->model, run);
       entry["model"] = point.model;
