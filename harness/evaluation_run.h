@@ -32,6 +32,9 @@ struct EvaluationRequest {
   bool skip_missing_data = false;     // missing data: a "skipped" entry instead of an error
   std::filesystem::path report_path;  // required
   bool resume = false;                // reuse the journal next to the report
+  // Score from the journal alone: no model is loaded; every instance must be in the journal, and
+  // the report's model section is the journal's record of the model.
+  bool rescore = false;
   bool write_samples_log = true;
   std::string suite = "custom";       // "quick" | "full" | "custom"
   std::vector<std::string> command_line;

@@ -123,5 +123,28 @@ TEST(CliResume, WithoutResumeAnExistingJournalIsNeverOverwritten) {
   EXPECT_NE(output.find("r.journal.jsonl"), std::string::npos) << output;
 }
 
+TEST(CliResume, RescoringFromTheJournalGivesTheSameReportWithoutTheModel) {
+  ENGRAM_REQUIRE_SHARED(testing::shared_dir() / "datasets" / "bbh");
+  ScratchDir dir;
+  const std::string args = "eval --model tiny-dense --tasks bbh_cot_fewshot:navigate,mmlu:anatomy --limit 2 "
+                           "--max-new-tokens 4 --quiet --data-dir " + data_dir() + " --output " +
+                           (dir.path() / "r.json").string();
+  ASSERT_EQ(testing::run_engram_bench(args).first, 0);
+  const json first = comparable(read_json(dir.path() / "r.json"));
+  // A model spec that cannot load proves that rescoring never loads it.
+  std::string rescore_args = args + " --rescore";
+  rescore_args.replace(rescore_args.find("tiny-dense"), 10, "no-such-model");
+  const auto [code, output] = testing::run_engram_bench(rescore_args);
+  ASSERT_EQ(code, 0) << output;
+  json again = comparable(read_json(dir.path() / "r.json"));
+  // The model section comes from the journal's record, which has no report-only fields of the spec.
+  again.erase("model");
+  json expected = first;
+  expected.erase("model");
+  again["config"].erase("data_dir");
+  expected["config"].erase("data_dir");
+  EXPECT_TRUE(again == expected) << again.dump().substr(0, 1500) << "\nvs\n" << expected.dump().substr(0, 1500);
+}
+
 }  // namespace
 }  // namespace engram

@@ -39,6 +39,7 @@ struct EvalOptions {
   std::vector<std::string> files;                 // ruler_jsonl inputs
   std::size_t journal_chunk = 64;
   bool resume = false;
+  bool rescore = false;
   bool quiet = false;
 };
 
@@ -93,6 +94,7 @@ int run_eval(EvalOptions options) {
   request.report_path = options.output.empty() ? std::filesystem::path("engram-bench-eval.json")
                                                : std::filesystem::path(options.output);
   request.resume = options.resume;
+  request.rescore = options.rescore;
   request.command_line = command_line();
   request.quiet = options.quiet;
   request.determinism_audit = options.determinism_audit;
@@ -139,6 +141,8 @@ void add_eval_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& 
                    "the report (docs/report-format.md), written atomically; its journal and samples log go next to it "
                    "(default: engram-bench-eval.json)");
   eval->add_flag("--resume", options->resume, "continue from the journal next to --output (whatever the batch size)");
+  eval->add_flag("--rescore", options->rescore,
+                 "score again from the journal next to --output without loading the model (after a scoring change)");
   eval->add_option("--journal-chunk", options->journal_chunk, "instances per model call between journal appends")
       ->capture_default_str()->check(CLI::PositiveNumber);
   eval->add_option("--max-new-tokens", options->max_new_tokens,
