@@ -3,7 +3,10 @@
 // and MMLU data from the task tests, answered by an oracle that is right on a known pattern), and
 // the context and model sections that go with it.
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -19,12 +22,14 @@
 
 namespace engram::report::testing {
 
-inline tasks::BbhSubtaskData synthetic_bbh_subtask(const std::string& name) {
-  tasks::BbhSubtaskData d;
-  d.name = name;
-  d.prompt = tasks::parse_cot_prompt(tasks::testing::synthetic_cot_prompt(), name + ".txt");
-  d.examples = tasks::parse_bbh_json(tasks::testing::synthetic_bbh_json(), name + ".json");
-  return d;
+inline tasks::BbhSubtaskData synthetic_bbh_subtask(const std::string& name) { return tasks::testing::fruit(name); }
+
+// A whole file as text.
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 // Questions whose answers cycle A, B, C, D from the first test question on: i % 4 over i = 5, 6, ...

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../test_support.h"
+#include "report_test_util.h"
 #include "harness/report/report_checks.h"
 #include "harness/report/report_schemas.h"
 
@@ -18,16 +19,11 @@ namespace {
 
 using nlohmann::json;
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::read_text;
 
-std::filesystem::path fixtures_dir() { return testing::source_dir() / "tests" / "report" / "report_fixtures"; }
+std::filesystem::path fixtures_dir() { return ::engram::testing::source_dir() / "tests" / "report" / "report_fixtures"; }
 
-json baseline() { return testing::read_json(fixtures_dir() / "baseline.json"); }
+json baseline() { return ::engram::testing::read_json(fixtures_dir() / "baseline.json"); }
 
 std::vector<std::string> problems(const json& report) {
   std::vector<std::string> out;
@@ -36,8 +32,8 @@ std::vector<std::string> problems(const json& report) {
 }
 
 TEST(ReportSchema, EmbeddedTextIsTheFileInTheSourceTree) {
-  EXPECT_EQ(report_schema_text(), read_text(testing::source_dir() / "results" / "schema" / "report-v1.schema.json"));
-  EXPECT_EQ(sample_schema_text(), read_text(testing::source_dir() / "results" / "schema" / "sample-v1.schema.json"));
+  EXPECT_EQ(report_schema_text(), read_text(::engram::testing::source_dir() / "results" / "schema" / "report-v1.schema.json"));
+  EXPECT_EQ(sample_schema_text(), read_text(::engram::testing::source_dir() / "results" / "schema" / "sample-v1.schema.json"));
 }
 
 TEST(ReportSchema, SchemasUseOnlyImplementedKeywords) {
@@ -52,7 +48,7 @@ TEST(ReportSchema, AcceptsEveryFixture) {
   for (const auto& entry : std::filesystem::directory_iterator(fixtures_dir())) {
     if (entry.path().extension() != ".json") continue;
     ++count;
-    EXPECT_EQ(problems(testing::read_json(entry.path())), std::vector<std::string>{}) << entry.path();
+    EXPECT_EQ(problems(::engram::testing::read_json(entry.path())), std::vector<std::string>{}) << entry.path();
   }
   EXPECT_GE(count, 3u);
 }

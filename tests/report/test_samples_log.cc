@@ -19,12 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::read_text;
 
 std::vector<json> read_lines(const std::string& text) {
   std::vector<json> lines;
