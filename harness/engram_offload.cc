@@ -1,6 +1,7 @@
 #include "harness/engram_offload.h"
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/cuda.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <ostream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -217,6 +219,25 @@ nlohmann::json offload_report_run(const model::CausalLM& model, const OffloadRun
           {"overhead_pct", 100.0 * run.overhead},
           {"layers", layers},
           {"detail", to_json(run)}};
+}
+
+nlohmann::json measure_offload_entry(model::CausalLM& model, const std::string& model_name, const OffloadConfig& config,
+                                     const OffloadWorkload& workload, std::ostream* progress) {
+  const OffloadRun run = measure_offload(model, config, workload);
+  if (progress) {
+    *progress << fmt::format("{} batch {} prompt {} gen {}: {} tables (cache {} rows/layer) {:.1f} tok/s vs device "
+                             "{:.1f} tok/s, overhead {:+.2f}%, overlap {:.3f}\n",
+                             model_name, workload.batch, workload.prompt_tokens, workload.decode_steps + 1, run.tier,
+                             run.cache_rows, run.offloaded.tokens_per_second, run.device.tokens_per_second,
+                             100 * run.overhead, run.stats.total().overlap_fraction());
+    progress->flush();
+  }
+  nlohmann::json entry = offload_report_run(model, run);
+  entry["model"] = model_name;
+  entry["batch"] = workload.batch;
+  entry["prompt_tokens"] = workload.prompt_tokens;
+  entry["gen_tokens"] = workload.decode_steps + 1;
+  return entry;
 }
 
 }  // namespace engram::harness

@@ -9,6 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 
 #include "baselines/nn/causal_lm.h"
@@ -72,5 +73,10 @@ nlohmann::json to_json(const OffloadRun& run);
 // percent, per-layer rows, bytes, fetch and stall p50/p99 in ms and overlap; `detail` keeps
 // to_json(run) with the device timings and the raw counters.
 nlohmann::json offload_report_run(const model::CausalLM& model, const OffloadRun& run);
+
+// measure_offload, then offload_report_run with the run's model name and shape (model, batch,
+// prompt_tokens, gen_tokens = decode steps + 1) added; one summary line to `progress` when given.
+nlohmann::json measure_offload_entry(model::CausalLM& model, const std::string& model_name, const OffloadConfig& config,
+                                     const OffloadWorkload& workload, std::ostream* progress);
 
 }  // namespace engram::harness

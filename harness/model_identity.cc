@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <stdexcept>
+#include <optional>
 #include <vector>
 
 #include "baselines/accounting.h"
@@ -14,20 +15,6 @@ namespace engram::harness {
 namespace {
 
 namespace fs = std::filesystem;
-
-void hash_file(tasks::Sha256& hash, const fs::path& path, std::optional<uint64_t> prefix_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot read for hashing");
-  std::vector<char> buffer(1 << 20);
-  uint64_t left = prefix_bytes.value_or(UINT64_MAX);
-  while (left > 0 && in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(std::min<uint64_t>(buffer.size(), left)));
-    const auto got = static_cast<uint64_t>(in.gcount());
-    if (got == 0) break;
-    hash.update(buffer.data(), got);
-    left -= got;
-  }
-}
 
 // A safetensors file starts with an 8-byte little-endian header length and the JSON header.
 uint64_t safetensors_header_span(const fs::path& path) {
@@ -78,16 +65,14 @@ nlohmann::json model_identity(const std::string& spec, const model::ModelConfig&
     for (const auto& file : files) {
       hash.update(file.filename().string());
       hash.update(std::to_string(fs::file_size(file)));
-      hash_file(hash, file, whole ? std::nullopt : std::optional<uint64_t>(safetensors_header_span(file)));
+      hash.update_file(file, whole ? std::nullopt : std::optional<uint64_t>(safetensors_header_span(file)));
     }
     identity["checkpoint_sha256"] = hash.hex_digest();
     identity["checkpoint_hash_scope"] = whole ? "contents" : "headers";
   }
   const fs::path tokenizer_file = tokenizer_dir / "tokenizer.json";
   if (fs::exists(tokenizer_file)) {
-    tasks::Sha256 hash;
-    hash_file(hash, tokenizer_file, std::nullopt);
-    identity["tokenizer_sha256"] = hash.hex_digest();
+    identity["tokenizer_sha256"] = tasks::Sha256().update_file(tokenizer_file).hex_digest();
   }
   return identity;
 }

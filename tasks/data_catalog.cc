@@ -131,17 +131,7 @@ const char* to_string(FileState state) {
   return "?";
 }
 
-std::string sha256_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  Sha256 hash;
-  std::vector<char> buffer(1 << 16);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    hash.update(buffer.data(), static_cast<size_t>(in.gcount()));
-  }
-  return hash.hex_digest();
-}
+std::string sha256_file(const fs::path& path) { return Sha256().update_file(path).hex_digest(); }
 
 size_t DataReport::count(FileState state) const {
   return static_cast<size_t>(std::count_if(files.begin(), files.end(), [&](const FileCheck& c) { return c.state == state; }));

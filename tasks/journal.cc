@@ -10,6 +10,7 @@
 
 #include "tasks/fingerprint.h"
 #include "tasks/sha256.h"
+#include "tasks/text.h"
 
 namespace engram::tasks {
 namespace {
@@ -37,15 +38,6 @@ std::string from_hex(const std::string& hex) {
   return out;
 }
 
-bool is_valid_utf8(const std::string& text) {
-  try {
-    (void)nlohmann::json(text).dump();
-    return true;
-  } catch (const nlohmann::json::type_error&) {
-    return false;
-  }
-}
-
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
   throw std::runtime_error(path.string() + ": " + what);
 }
@@ -70,7 +62,7 @@ nlohmann::json response_to_json(const InstanceResponse& response) {
   }
   const GenerationResult& g = response.generation;
   nlohmann::json generation = {{"hit_stop", g.hit_stop}, {"truncated", g.truncated}, {"tokens", g.tokens}};
-  if (is_valid_utf8(g.text)) {
+  if (to_valid_utf8(g.text) == g.text) {
     generation["text"] = g.text;
   } else {
     generation["text_hex"] = to_hex(g.text);

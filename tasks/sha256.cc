@@ -1,6 +1,9 @@
 #include "tasks/sha256.h"
 
+#include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <vector>
 #include <stdexcept>
 
 namespace engram::tasks {
@@ -115,6 +118,21 @@ std::string Sha256::hex_digest() {
     out[2 * i + 1] = kHex[d[i] & 15];
   }
   return out;
+}
+
+Sha256& Sha256::update_file(const std::filesystem::path& path, std::optional<uint64_t> max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string() + " for hashing");
+  std::vector<char> buffer(1 << 20);
+  uint64_t left = max_bytes.value_or(UINT64_MAX);
+  while (left > 0 && in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(std::min<uint64_t>(buffer.size(), left)));
+    const auto got = static_cast<uint64_t>(in.gcount());
+    if (got == 0) break;
+    update(buffer.data(), got);
+    left -= got;
+  }
+  return *this;
 }
 
 std::string sha256_hex(std::string_view data) { return Sha256().update(data).hex_digest(); }

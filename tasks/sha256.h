@@ -7,6 +7,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +19,8 @@ class Sha256 {
   Sha256();
   Sha256& update(std::string_view data);
   Sha256& update(const void* data, size_t size);
+  // The file's bytes (its first max_bytes when given); std::runtime_error naming it when unreadable.
+  Sha256& update_file(const std::filesystem::path& path, std::optional<uint64_t> max_bytes = std::nullopt);
   std::array<uint8_t, 32> digest();  // finishes; the object must not be updated afterwards
   std::string hex_digest();          // lower-case hex of digest()
 

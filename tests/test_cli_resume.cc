@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
+#include "tasks/tasks_test_util.h"
 #include "tasks/humaneval/humaneval.h"
 #include "test_support.h"
 
@@ -19,28 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    path_ = fs::temp_directory_path() / ("engram_resume_test_" + std::to_string(::getpid()) + "_" +
-                                         std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
-
-json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  return json::parse(in);
-}
+using testing::read_json;
+using tasks::testing::ScratchDir;
 
 // What legitimately differs between two runs of the same evaluation.
 json comparable(json report) {

@@ -1,7 +1,5 @@
 #include "harness/cli/run_measurements.h"
 
-#include <fmt/format.h>
-
 #include <iostream>
 
 #include "harness/engram_offload.h"
@@ -29,19 +27,7 @@ nlohmann::json measure_offload_tiers(const std::string& model, const std::string
     harness::OffloadConfig config;
     config.tier = tier;
     config.cache_rows = cache_rows;
-    const harness::OffloadRun run = harness::measure_offload(speed_model.model, config, workload);
-    if (!quiet) {
-      std::cerr << fmt::format("{} {} tables (cache {} rows/layer): {:.1f} tok/s vs device {:.1f} tok/s, overhead {:+.2f}%, "
-                               "overlap {:.3f}\n",
-                               model, run.tier, cache_rows, run.offloaded.tokens_per_second,
-                               run.device.tokens_per_second, 100 * run.overhead, run.stats.total().overlap_fraction());
-    }
-    nlohmann::json entry = harness::offload_report_run(speed_model.model, run);
-    entry["model"] = model;
-    entry["batch"] = workload.batch;
-    entry["prompt_tokens"] = workload.prompt_tokens;
-    entry["gen_tokens"] = workload.decode_steps + 1;
-    runs.push_back(std::move(entry));
+    runs.push_back(harness::measure_offload_entry(speed_model.model, model, config, workload, quiet ? nullptr : &std::cerr));
   }
   return {{"runs", runs}};
 }

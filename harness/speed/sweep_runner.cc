@@ -191,19 +191,7 @@ nlohmann::json run_sweep(const SweepOptions& options, std::ostream* progress) {
       workload.repetitions = options.repetitions;
       workload.seed = options.seed + 1;
       workload.token_limit = model->token_limit;
-      const OffloadRun run = measure_offload(model->model, config, workload);
-      nlohmann::json entry = offload_report_run(model->model, run);
-      entry["model"] = point.model;
-      entry["batch"] = batch;
-      entry["prompt_tokens"] = point.prompt_tokens;
-      entry["gen_tokens"] = point.gen_tokens;
-      if (progress) {
-        *progress << fmt::format("{} batch {} prompt {} gen {}: {} tables {:.1f} tok/s vs device {:.1f} tok/s, "
-                                 "overhead {:+.2f}%, overlap {:.3f}\n",
-                                 point.model, batch, point.prompt_tokens, point.gen_tokens, run.tier,
-                                 run.offloaded.tokens_per_second, run.device.tokens_per_second, 100 * run.overhead,
-                                 run.stats.total().overlap_fraction());
-      }
+      nlohmann::json entry = measure_offload_entry(model->model, point.model, config, workload, progress);
       offload_runs.push_back(std::move(entry));
     }
   }
