@@ -1,11 +1,8 @@
 #include "tasks/ruler/ruler_task.h"
 
 #include <algorithm>
-#include <exception>
-#include <mutex>
 #include <set>
 #include <stdexcept>
-#include <thread>
 
 #include "tasks/data_error.h"
 #include "tasks/ruler/common_words_generator.h"
@@ -26,40 +23,6 @@ const RulerTaskSpec& spec_of(const std::string& task) {
     if (s.name == task) return s;
   }
   throw std::invalid_argument("ruler: unknown task '" + task + "'");
-}
-
-// Runs fn(i) for i in [0, n) on several threads; the first exception is rethrown.
-template <typename Fn>
-void parallel_for(size_t n, Fn fn) {
-  const size_t workers = std::min<size_t>(n, std::max(1u, std::thread::hardware_concurrency()));
-  if (workers <= 1) {
-    for (size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::mutex mutex;
-  std::exception_ptr error;
-  size_t next = 0;
-  std::vector<std::thread> threads;
-  for (size_t w = 0; w < workers; ++w) {
-    threads.emplace_back([&] {
-      while (true) {
-        size_t i;
-        {
-          std::lock_guard<std::mutex> lock(mutex);
-          if (error || next >= n) return;
-          i = next++;
-        }
-        try {
-          fn(i);
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(mutex);
-          if (!error) error = std::current_exception();
-        }
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace
@@ -97,23 +60,6 @@ RulerTask::RulerTask(RulerTaskConfig config, std::shared_ptr<const RulerSources>
       }
       const std::string name = subtask_name(task, length);
       if (skipped_names.count(name) || skipped_names.count(task)) continue;
-      if (spec.family == Family::common_words_extraction && config_.count) {
-        // The pool can run out only when even one token per list item would not fill the budget.
-        const CommonWordsGenerator cwe(spec, *sources_, config_.seed, length);
-        const LengthTarget target{length, spec.family_template().tokens_to_generate};
-        if (static_cast<int64_t>(cwe.pool_size() * static_cast<size_t>(spec.freq_uncommon)) < target.prompt_budget()) {
-          RulerRandom random(derive_seed(config_.seed, "cwe-pool", static_cast<uint64_t>(length)));
-          const int64_t tokens = config_.count(cwe.generate(cwe.pool_size(), 0, random).prompt());
-          if (tokens <= target.prompt_budget()) {
-            skipped_.emplace_back(name, "the list would need more than the " + std::to_string(cwe.pool_size()) +
-                                            " distinct words of the wonderwords pool (all of them take " +
-                                            std::to_string(tokens) + " of " + std::to_string(target.prompt_budget()) +
-                                            " prompt tokens); RULER then draws from english_words.json, which is not "
-                                            "available (see ruler/MANIFEST.md)");
-            continue;
-          }
-        }
-      }
       subtasks_.push_back(name);
     }
   }
@@ -135,15 +81,13 @@ size_t RulerTask::subtask_size(const std::string& subtask) const {
   return config_.num_samples;
 }
 
-std::unique_ptr<SampleGenerator> RulerTask::make_generator(const RulerTaskSpec& spec, int64_t length) const {
+std::unique_ptr<SampleGenerator> RulerTask::make_generator(const RulerTaskSpec& spec) const {
   switch (spec.family) {
-    case Family::niah: return std::make_unique<NiahGenerator>(spec, *sources_, config_.seed, length);
-    case Family::variable_tracking:
-      return std::make_unique<VariableTrackingGenerator>(spec, config_.seed, length, counter());
-    case Family::common_words_extraction:
-      return std::make_unique<CommonWordsGenerator>(spec, *sources_, config_.seed, length);
-    case Family::freq_words_extraction: return std::make_unique<FreqWordsGenerator>(spec, config_.seed, length);
-    case Family::qa: return std::make_unique<QaGenerator>(spec, qa_.at(spec.qa_dataset), config_.seed);
+    case Family::niah: return std::make_unique<NiahGenerator>(spec, *sources_);
+    case Family::variable_tracking: return std::make_unique<VariableTrackingGenerator>(spec);
+    case Family::common_words_extraction: return std::make_unique<CommonWordsGenerator>(spec, *sources_, config_.seed);
+    case Family::freq_words_extraction: return std::make_unique<FreqWordsGenerator>(spec);
+    case Family::qa: return std::make_unique<QaGenerator>(spec, qa_.at(spec.qa_dataset));
   }
   throw std::logic_error("unknown RULER family");
 }
@@ -152,17 +96,10 @@ std::vector<FittedSample> RulerTask::generate_samples(const std::string& subtask
   subtask_size(subtask);
   const auto parsed = parse_subtask_name(subtask);
   const auto& spec = spec_of(parsed.task);
-  const int64_t length = *parsed.length;
-  const auto& tokens = counter();
-  const auto generator = make_generator(spec, length);
-  const LengthTarget target{length, spec.family_template().tokens_to_generate};
-  const auto stream = static_cast<uint64_t>(length);
-  const size_t size = search_haystack_size(*generator, tokens, target, derive_seed(config_.seed, "search:" + spec.name, stream));
-  std::vector<FittedSample> out(std::min(count, config_.num_samples));
-  parallel_for(out.size(), [&](size_t i) {
-    out[i] = fit_sample(*generator, tokens, target, size, i, derive_seed(config_.seed, spec.name, stream, i));
-  });
-  return out;
+  // Upstream seeds random and numpy afresh for each task and length, and draws through the size
+  // search and then sample after sample: the first `count` samples are those of any longer run.
+  RulerStreams streams(config_.seed);
+  return make_generator(spec)->generate_samples(std::min(count, config_.num_samples), counter(), *parsed.length, streams);
 }
 
 std::vector<Instance> RulerTask::instances(std::optional<size_t> limit) const {
@@ -251,7 +188,11 @@ std::unique_ptr<RulerTask> make_ruler_task(const TaskOptions& options) {
   if (options.seed) config.seed = *options.seed;
   if (options.encode) {
     auto encode = options.encode;
-    config.count = [encode](const std::string& text) { return static_cast<int64_t>(encode(text).size()); };
+    // Upstream counts tokenizer.tokenize(text): no BOS or other added tokens. The model's encode may
+    // add them; what it adds to the empty text is what it adds to every text.
+    config.count = [encode](const std::string& text) {
+      return static_cast<int64_t>(encode(text).size()) - static_cast<int64_t>(encode("").size());
+    };
   }
   auto sources = std::make_shared<const RulerSources>(load_ruler_sources(options.data_dir));
 

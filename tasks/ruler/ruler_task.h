@@ -69,7 +69,7 @@ class RulerTask : public Task {
   std::vector<FittedSample> generate_samples(const std::string& subtask, size_t count) const;
 
  private:
-  std::unique_ptr<SampleGenerator> make_generator(const RulerTaskSpec& spec, int64_t length) const;
+  std::unique_ptr<SampleGenerator> make_generator(const RulerTaskSpec& spec) const;
   const TokenCounter& counter() const;
 
   RulerTaskConfig config_;

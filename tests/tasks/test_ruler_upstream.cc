@@ -1,0 +1,91 @@
+// Our RULER generator against upstream's own output: tests/data/protocols/ruler/ruler_4096.json was
+// written by NVIDIA/RULER's scripts/data/prepare.py (scripts/gen_ruler_fixtures.py) with the shared
+// essays and word lists and the DeepSeek-V3 tokenizer through upstream's `hf` wrapper. Every stored
+// sample's prompt, answer prefix, answers and length must come out byte for byte the same.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/tokenizer/tokenizer.h"
+#include "tasks/ruler/ruler_task.h"
+#include "ruler_test_data.h"
+#include "tasks_test_util.h"
+
+namespace engram::tasks::ruler {
+namespace {
+
+using ::engram::tasks::testing::datasets_dir;
+
+std::filesystem::path tokenizer_dir() { return ::engram::testing::shared_dir() / "tokenizers" / "deepseek-v3"; }
+
+const tokenizer::Tokenizer& deepseek() {
+  static const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(tokenizer_dir().string());
+  return tok;
+}
+
+const nlohmann::json& upstream_samples() {
+  static const nlohmann::json doc = [] {
+    std::ifstream in(std::string(ENGRAM_SOURCE_DIR) + "/tests/data/protocols/ruler/ruler_4096.json");
+    EXPECT_TRUE(in) << "missing tests/data/protocols/ruler/ruler_4096.json";
+    return nlohmann::json::parse(in);
+  }();
+  return doc;
+}
+
+// Our samples for one task at the fixture's length, with a model whose encode adds a BOS (as
+// EngineModel's does): upstream's lengths count no added tokens, and ours must not either.
+std::vector<FittedSample> our_samples(const std::string& task, size_t count) {
+  TaskOptions o;
+  o.data_dir = testing::ruler_data_dir();
+  o.encode = [](const std::string& text) {
+    auto ids = deepseek().encode(text, false);
+    ids.insert(ids.begin(), 0);
+    return ids;
+  };
+  o.ruler_lengths = {upstream_samples().at("max_seq_length").get<int64_t>()};
+  o.ruler_samples = count;
+  o.selection = {task};
+  return make_ruler_task(o)->generate_samples(task + "@" + std::to_string(o.ruler_lengths[0]), count);
+}
+
+void expect_task_matches_upstream(const std::string& task) {
+  ENGRAM_REQUIRE_SHARED(datasets_dir() / "ruler");
+  ENGRAM_REQUIRE_SHARED(tokenizer_dir() / "tokenizer.json");
+  ENGRAM_REQUIRE_SHARED(testing::punkt_cache_dir() / "english" / "ortho_context.tab");
+  const auto& expected = upstream_samples().at("tasks").at(task);
+  ASSERT_GE(expected.size(), 3u);
+  const auto ours = our_samples(task, expected.size());
+  ASSERT_EQ(ours.size(), expected.size());
+  for (size_t i = 0; i < ours.size(); ++i) {
+    const auto& want = expected[i];
+    EXPECT_EQ(ours[i].sample.input, want.at("input").get<std::string>()) << task << " sample " << i;
+    EXPECT_EQ(ours[i].sample.answer_prefix, want.at("answer_prefix").get<std::string>()) << task << " sample " << i;
+    EXPECT_EQ(ours[i].sample.outputs, want.at("outputs").get<std::vector<std::string>>()) << task << " sample " << i;
+    EXPECT_EQ(ours[i].length, want.at("length").get<int64_t>()) << task << " sample " << i;
+  }
+}
+
+TEST(RulerUpstream, FixtureIsUpstreamsAtOurInputs) {
+  ENGRAM_REQUIRE_SHARED(datasets_dir() / "ruler");
+  const auto& doc = upstream_samples();
+  EXPECT_EQ(doc.at("upstream"), "NVIDIA/RULER @ c3f5e3b4f87f97e048793bb510a3a6b19a46bf3a");
+  EXPECT_EQ(doc.at("tokenizer").at("path"), "tokenizers/deepseek-v3");
+  EXPECT_EQ(doc.at("tasks").size(), 11u);  // all but qa_1/qa_2, whose data are not available
+}
+
+TEST(RulerUpstream, NiahSingle1) { expect_task_matches_upstream("niah_single_1"); }
+TEST(RulerUpstream, NiahSingle2) { expect_task_matches_upstream("niah_single_2"); }
+TEST(RulerUpstream, NiahSingle3) { expect_task_matches_upstream("niah_single_3"); }
+TEST(RulerUpstream, NiahMultikey1) { expect_task_matches_upstream("niah_multikey_1"); }
+TEST(RulerUpstream, NiahMultikey2) { expect_task_matches_upstream("niah_multikey_2"); }
+TEST(RulerUpstream, NiahMultikey3) { expect_task_matches_upstream("niah_multikey_3"); }
+TEST(RulerUpstream, NiahMultivalue) { expect_task_matches_upstream("niah_multivalue"); }
+TEST(RulerUpstream, NiahMultiquery) { expect_task_matches_upstream("niah_multiquery"); }
+TEST(RulerUpstream, VariableTracking) { expect_task_matches_upstream("vt"); }
+TEST(RulerUpstream, CommonWords) { expect_task_matches_upstream("cwe"); }
+TEST(RulerUpstream, FrequentWords) { expect_task_matches_upstream("fwe"); }
+
+}  // namespace
+}  // namespace engram::tasks::ruler
