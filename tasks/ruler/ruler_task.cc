@@ -135,26 +135,24 @@ nlohmann::json RulerTask::protocol() const {
       {"task", "ruler"},
       {"version", version()},
       {"reference", "NVIDIA/RULER @ c3f5e3b4f87f (scripts/data/synthetic/*.py, synthetic.yaml, scripts/eval)"},
-      {"generation", "native (C++), following RULER's generators; seeded, not bit-identical to Python's random"},
+      {"generation",
+       "native (C++), upstream's samples byte for byte: CPython random.Random and numpy RandomState (seed) "
+       "drawn in upstream's order, nltk punkt (English punkt_tab) for essay sentences"},
       {"seed", config_.seed},
       {"samples_per_task", config_.num_samples},
       {"lengths", config_.lengths},
       {"length_rule",
-       "tokens(input + answer_prefix) + tokens_to_generate <= length, in the evaluated model's tokens "
-       "(TaskOptions::encode, including any BOS it adds); haystack size by RULER's binary search (FWE: linear "
-       "growth by budget/32 words); a sample that overshoots shrinks by one haystack unit at a time (FWE: an "
-       "eighth of its step; RULER: a whole increment) keeping its random content; a search bound that fits is "
-       "doubled"},
+       "tokens(input + answer_prefix) + tokens_to_generate <= length, counted without added tokens (upstream's "
+       "tokenizer.tokenize); haystack size by upstream's binary search (FWE: linear growth by budget // 32 words); "
+       "a sample that overshoots drops a whole increment, as upstream"},
       {"decoding", "greedy, no stop strings, max_new_tokens = the family's tokens_to_generate"},
       {"scoring", "prediction strip, control characters -> \\n, strip; string_match_all / string_match_part, "
                   "case-insensitive (Python str.lower), per sample in [0, 1]"},
       {"aggregation", "mean per subtask; groups and task: mean over subtasks (equal sizes), i.e. RULER's average over tasks"},
       {"deviations",
-       {"random source: mt19937_64 with per-sample streams (sample i does not depend on how many are generated)",
-        "essay sentences: rule-based splitter instead of nltk punkt (only needle depths depend on it)",
-        "NIAH word keys: uniform over (adjective, noun) pairs of the deduplicated lists",
-        "distractor needles never reuse a queried key; VT names are distinct and never 'VAR'",
-        "CWE lengths beyond the wonderwords pool are skipped (english_words.json unavailable)"}},
+       {"CWE lists beyond the wonderwords pool need upstream's english_words.json (Git-LFS, not public): "
+        "without it they fail instead of running",
+        "where upstream crashes or loops (repeated VT names, a sample that never fits) we stop with an error"}},
       {"sources", sources_->describe()},
       {"qa_data", qa},
       {"skipped", skipped},

@@ -92,10 +92,7 @@ std::string VariableTrackingGenerator::randomize_example(std::string example, Ru
 }
 
 std::string VariableTrackingGenerator::make_example(const TokenCounter& tokens, RulerStreams& streams) const {
-  SearchPlan plan;
-  plan.max_seq_length = kExampleLength;
-  plan.incremental = 5;
-  plan.estimate_size = 5;
+  const SearchPlan plan = search_plan(kExampleLength, 0, 5);
   const auto make = [&](size_t size) { return generate(size, true, streams); };
   const FittedSample example = search_and_fit(make, [&](size_t size, size_t) { return make(size); }, tokens, plan, 1)[0];
   std::string text = example.sample.prompt() + " ";
@@ -108,11 +105,7 @@ std::vector<FittedSample> VariableTrackingGenerator::generate_samples(size_t cou
                                                                       RulerStreams& streams) const {
   const std::string example = make_example(tokens, streams);
   const auto& family = spec_.family_template();
-  SearchPlan plan;
-  plan.max_seq_length = max_seq_length;
-  plan.tokens_to_generate = family.tokens_to_generate;
-  plan.incremental = max_seq_length < 4096 ? 5 : 10;
-  plan.estimate_size = plan.incremental;
+  SearchPlan plan = search_plan(max_seq_length, family.tokens_to_generate, max_seq_length < 4096 ? 5 : 10);
   plan.extra_tokens = tokens(example);
   const auto probe = [&](size_t size) { return generate(size, false, streams); };
   const auto make_sample = [&](size_t size, size_t) {

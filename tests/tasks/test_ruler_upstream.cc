@@ -1,10 +1,11 @@
-// Our RULER generator against upstream's own output: tests/data/protocols/ruler/ruler_4096.json was
-// written by NVIDIA/RULER's scripts/data/prepare.py (scripts/gen_ruler_fixtures.py) with the shared
+// Our RULER generator against upstream's own output: tests/data/protocols/ruler/ruler_{1024,4096}.json
+// were written by NVIDIA/RULER's scripts/data/prepare.py (scripts/gen_ruler_fixtures.py) with the shared
 // essays and word lists and the DeepSeek-V3 tokenizer through upstream's `hf` wrapper. Every stored
 // sample's prompt, answer prefix, answers and length must come out byte for byte the same.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -25,18 +26,25 @@ const tokenizer::Tokenizer& deepseek() {
   return tok;
 }
 
-const nlohmann::json& upstream_samples() {
-  static const nlohmann::json doc = [] {
-    std::ifstream in(std::string(ENGRAM_SOURCE_DIR) + "/tests/data/protocols/ruler/ruler_4096.json");
-    EXPECT_TRUE(in) << "missing tests/data/protocols/ruler/ruler_4096.json";
-    return nlohmann::json::parse(in);
-  }();
+// The fixture lengths: 1024 takes upstream's short-length branches (CWE's 20-word example and 6x/1x
+// list, NIAH noise and VT steps of 5), 4096 its standard ones.
+const std::vector<int64_t> kFixtureLengths = {1024, 4096};
+
+const nlohmann::json& upstream_samples(int64_t length) {
+  static std::map<int64_t, nlohmann::json> docs;
+  auto& doc = docs[length];
+  if (doc.is_null()) {
+    const auto path = std::string(ENGRAM_SOURCE_DIR) + "/tests/data/protocols/ruler/ruler_" + std::to_string(length) + ".json";
+    std::ifstream in(path);
+    EXPECT_TRUE(in) << "missing " << path;
+    doc = nlohmann::json::parse(in);
+  }
   return doc;
 }
 
 // Our samples for one task at the fixture's length, with a model whose encode adds a BOS (as
 // EngineModel's does): upstream's lengths count no added tokens, and ours must not either.
-std::vector<FittedSample> our_samples(const std::string& task, size_t count) {
+std::vector<FittedSample> our_samples(const std::string& task, int64_t length, size_t count) {
   TaskOptions o;
   o.data_dir = testing::ruler_data_dir();
   o.encode = [](const std::string& text) {
@@ -44,7 +52,7 @@ std::vector<FittedSample> our_samples(const std::string& task, size_t count) {
     ids.insert(ids.begin(), 0);
     return ids;
   };
-  o.ruler_lengths = {upstream_samples().at("max_seq_length").get<int64_t>()};
+  o.ruler_lengths = {length};
   o.ruler_samples = count;
   o.selection = {task};
   return make_ruler_task(o)->generate_samples(task + "@" + std::to_string(o.ruler_lengths[0]), count);
@@ -54,25 +62,45 @@ void expect_task_matches_upstream(const std::string& task) {
   ENGRAM_REQUIRE_SHARED(datasets_dir() / "ruler");
   ENGRAM_REQUIRE_SHARED(tokenizer_dir() / "tokenizer.json");
   ENGRAM_REQUIRE_SHARED(testing::punkt_cache_dir() / "english" / "ortho_context.tab");
-  const auto& expected = upstream_samples().at("tasks").at(task);
-  ASSERT_GE(expected.size(), 3u);
-  const auto ours = our_samples(task, expected.size());
-  ASSERT_EQ(ours.size(), expected.size());
-  for (size_t i = 0; i < ours.size(); ++i) {
-    const auto& want = expected[i];
-    EXPECT_EQ(ours[i].sample.input, want.at("input").get<std::string>()) << task << " sample " << i;
-    EXPECT_EQ(ours[i].sample.answer_prefix, want.at("answer_prefix").get<std::string>()) << task << " sample " << i;
-    EXPECT_EQ(ours[i].sample.outputs, want.at("outputs").get<std::vector<std::string>>()) << task << " sample " << i;
-    EXPECT_EQ(ours[i].length, want.at("length").get<int64_t>()) << task << " sample " << i;
+  for (int64_t length : kFixtureLengths) {
+    const auto& expected = upstream_samples(length).at("tasks").at(task);
+    ASSERT_GE(expected.size(), 3u);
+    const auto ours = our_samples(task, length, expected.size());
+    ASSERT_EQ(ours.size(), expected.size());
+    for (size_t i = 0; i < ours.size(); ++i) {
+      const auto& want = expected[i];
+      const std::string where = task + "@" + std::to_string(length) + " sample " + std::to_string(i);
+      EXPECT_EQ(ours[i].sample.input, want.at("input").get<std::string>()) << where;
+      EXPECT_EQ(ours[i].sample.answer_prefix, want.at("answer_prefix").get<std::string>()) << where;
+      EXPECT_EQ(ours[i].sample.outputs, want.at("outputs").get<std::vector<std::string>>()) << where;
+      EXPECT_EQ(ours[i].length, want.at("length").get<int64_t>()) << where;
+    }
   }
 }
 
-TEST(RulerUpstream, FixtureIsUpstreamsAtOurInputs) {
-  ENGRAM_REQUIRE_SHARED(datasets_dir() / "ruler");
-  const auto& doc = upstream_samples();
-  EXPECT_EQ(doc.at("upstream"), "NVIDIA/RULER @ c3f5e3b4f87f97e048793bb510a3a6b19a46bf3a");
-  EXPECT_EQ(doc.at("tokenizer").at("path"), "tokenizers/deepseek-v3");
-  EXPECT_EQ(doc.at("tasks").size(), 11u);  // all but qa_1/qa_2, whose data are not available
+// nltk's sent_tokenize on tricky texts (scripts/gen_punkt_cases.py): abbreviations, initials,
+// numbers, ellipses, quotes and brackets realigned or not, line and paragraph breaks, non-ASCII.
+TEST(RulerUpstream, PunktSplitsAsNltk) {
+  ENGRAM_REQUIRE_SHARED(testing::punkt_cache_dir() / "english" / "ortho_context.tab");
+  const PunktParameters params = load_punkt_parameters(testing::punkt_cache_dir() / "english");
+  std::ifstream in(std::string(ENGRAM_SOURCE_DIR) + "/tests/data/protocols/ruler/punkt_cases.json");
+  ASSERT_TRUE(in);
+  const auto doc = nlohmann::json::parse(in);
+  ASSERT_GE(doc.at("cases").size(), 10u);
+  for (const auto& c : doc.at("cases")) {
+    const std::string text = c.at("text");
+    EXPECT_EQ(punkt_sentences(text, params), c.at("sentences").get<std::vector<std::string>>()) << text;
+  }
+}
+
+TEST(RulerUpstream, FixturesAreUpstreamsAtOurInputs) {
+  for (int64_t length : kFixtureLengths) {
+    const auto& doc = upstream_samples(length);
+    EXPECT_EQ(doc.at("upstream"), "NVIDIA/RULER @ c3f5e3b4f87f97e048793bb510a3a6b19a46bf3a");
+    EXPECT_EQ(doc.at("tokenizer").at("path"), "tokenizers/deepseek-v3");
+    EXPECT_EQ(doc.at("max_seq_length"), length);
+    EXPECT_EQ(doc.at("tasks").size(), 11u);  // all but qa_1/qa_2, whose data are not available
+  }
 }
 
 TEST(RulerUpstream, NiahSingle1) { expect_task_matches_upstream("niah_single_1"); }
