@@ -96,6 +96,7 @@ def main():
     parser.add_argument("--length", type=int, default=4096)
     parser.add_argument("--samples", type=int, default=4)
     parser.add_argument("--tasks", default=",".join(TASKS))
+    parser.add_argument("--out-dir", type=Path, default=ROOT / "tests/data/protocols/ruler")
     args = parser.parse_args()
     args.shared = args.shared.resolve()
     args.tokenizer = (args.tokenizer or args.shared / "tokenizers/deepseek-v3").resolve()
@@ -120,7 +121,7 @@ def main():
     for task in args.tasks.split(","):
         print(f"running upstream {task} at {args.length}", flush=True)
         doc["tasks"][task] = run_task(args, upstream, nltk_data, task)
-    out = ROOT / "tests/data/protocols/ruler" / f"ruler_{args.length}.json"
+    out = args.out_dir / f"ruler_{args.length}.json"
     write_atomically(out, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     print(f"wrote {out}")
 

@@ -4,6 +4,8 @@
 // sample's prompt, answer prefix, answers and length must come out byte for byte the same.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -26,20 +28,30 @@ const tokenizer::Tokenizer& deepseek() {
   return tok;
 }
 
-// The fixture lengths: 1024 takes upstream's short-length branches (CWE's 20-word example and 6x/1x
-// list, NIAH noise and VT steps of 5), 4096 its standard ones.
-const std::vector<int64_t> kFixtureLengths = {1024, 4096};
+// The fixtures: ruler_<length>.json in tests/data/protocols/ruler (or $ENGRAM_RULER_FIXTURES, to
+// check samples written by scripts/gen_ruler_fixtures.py --out-dir elsewhere). 1024 takes upstream's
+// short-length branches (CWE's 20-word example and 6x/1x list, NIAH noise and VT steps of 5), 4096
+// its standard ones.
+std::filesystem::path fixture_dir() {
+  const char* env = std::getenv("ENGRAM_RULER_FIXTURES");
+  return env && *env ? std::filesystem::path(env) : std::filesystem::path(ENGRAM_SOURCE_DIR) / "tests/data/protocols/ruler";
+}
 
-const nlohmann::json& upstream_samples(int64_t length) {
-  static std::map<int64_t, nlohmann::json> docs;
-  auto& doc = docs[length];
-  if (doc.is_null()) {
-    const auto path = std::string(ENGRAM_SOURCE_DIR) + "/tests/data/protocols/ruler/ruler_" + std::to_string(length) + ".json";
-    std::ifstream in(path);
-    EXPECT_TRUE(in) << "missing " << path;
-    doc = nlohmann::json::parse(in);
-  }
-  return doc;
+const std::map<int64_t, nlohmann::json>& upstream_fixtures() {
+  static const std::map<int64_t, nlohmann::json> docs = [] {
+    std::map<int64_t, nlohmann::json> out;
+    for (const auto& entry : std::filesystem::directory_iterator(fixture_dir())) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("ruler_", 0) != 0 || entry.path().extension() != ".json") continue;
+      std::ifstream in(entry.path());
+      auto doc = nlohmann::json::parse(in);
+      const auto length = doc.at("max_seq_length").get<int64_t>();
+      EXPECT_EQ(name, "ruler_" + std::to_string(length) + ".json");
+      out.emplace(length, std::move(doc));
+    }
+    return out;
+  }();
+  return docs;
 }
 
 // Our samples for one task at the fixture's length, with a model whose encode adds a BOS (as
@@ -62,8 +74,9 @@ void expect_task_matches_upstream(const std::string& task) {
   ENGRAM_REQUIRE_SHARED(datasets_dir() / "ruler");
   ENGRAM_REQUIRE_SHARED(tokenizer_dir() / "tokenizer.json");
   ENGRAM_REQUIRE_SHARED(testing::punkt_cache_dir() / "english" / "ortho_context.tab");
-  for (int64_t length : kFixtureLengths) {
-    const auto& expected = upstream_samples(length).at("tasks").at(task);
+  ASSERT_FALSE(upstream_fixtures().empty());
+  for (const auto& [length, doc] : upstream_fixtures()) {
+    const auto& expected = doc.at("tasks").at(task);
     ASSERT_GE(expected.size(), 3u);
     const auto ours = our_samples(task, length, expected.size());
     ASSERT_EQ(ours.size(), expected.size());
@@ -94,8 +107,8 @@ TEST(RulerUpstream, PunktSplitsAsNltk) {
 }
 
 TEST(RulerUpstream, FixturesAreUpstreamsAtOurInputs) {
-  for (int64_t length : kFixtureLengths) {
-    const auto& doc = upstream_samples(length);
+  if (!std::getenv("ENGRAM_RULER_FIXTURES")) EXPECT_EQ(upstream_fixtures().size(), 2u);  // 1024 and 4096
+  for (const auto& [length, doc] : upstream_fixtures()) {
     EXPECT_EQ(doc.at("upstream"), "NVIDIA/RULER @ c3f5e3b4f87f97e048793bb510a3a6b19a46bf3a");
     EXPECT_EQ(doc.at("tokenizer").at("path"), "tokenizers/deepseek-v3");
     EXPECT_EQ(doc.at("max_seq_length"), length);
