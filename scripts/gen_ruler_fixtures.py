@@ -67,6 +67,37 @@ def prepare_run_dir(args):
     return upstream, nltk_data
 
 
+WORDS = ("amber basalt cobalt delta ember fjord garnet harbor indigo juniper kelp lagoon marble nectar "
+         "onyx pebble quartz raven sierra tundra umber velvet willow xenon yarrow zephyr").split()
+
+
+def synthetic_qa(rng):
+    """Made-up SQuAD v2 and HotpotQA-distractor files in upstream's formats (no benchmark text): enough
+    documents that a 4K prompt samples from the pool, with a repeated paragraph to exercise dedup."""
+    def sentence(n):
+        return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+    articles = []
+    for a in range(30):
+        paragraphs = []
+        for p in range(6):
+            context = f"Place {a}-{p} lies near {rng.choice(WORDS)}. " + " ".join(sentence(10) for _ in range(3))
+            if a == 29 and p == 5:
+                context = articles[0]["paragraphs"][0]["context"]
+            qas = [{"id": f"{a}-{p}-{q}", "question": f"What lies near place {a}-{p} ({q})?", "is_impossible": False,
+                    "answers": [{"text": context.split()[3].rstrip("."), "answer_start": 0}]} for q in range(2)]
+            qas.append({"id": f"{a}-{p}-x", "question": f"Unanswerable {a}-{p}?", "is_impossible": True, "answers": []})
+            paragraphs.append({"context": context, "qas": qas})
+        articles.append({"title": f"Article {a}", "paragraphs": paragraphs})
+    squad = {"version": "v2.0", "data": articles}
+    shared = [[f"Shared {i}", [sentence(8) + " ", sentence(8)]] for i in range(20)]
+    hotpot = []
+    for q in range(40):
+        context = [[f"Title {q}.{d}", [sentence(9) + " ", sentence(9)]] for d in range(8)] + rng.sample(shared, 2)
+        hotpot.append({"_id": str(q), "question": f"Which title holds {q}?", "answer": f"Title {q}.0",
+                       "context": context, "supporting_facts": [], "type": "bridge", "level": "easy"})
+    return squad, hotpot
+
+
 def run_task(args, upstream, nltk_data, task):
     out_dir = args.run_dir / "out" / str(args.length)
     save_file = out_dir / task / "validation.jsonl"
@@ -97,6 +128,9 @@ def main():
     parser.add_argument("--samples", type=int, default=4)
     parser.add_argument("--tasks", default=",".join(TASKS))
     parser.add_argument("--out-dir", type=Path, default=ROOT / "tests/data/protocols/ruler")
+    parser.add_argument("--qa-synthetic", action="store_true",
+                        help="run qa_1/qa_2 on made-up SQuAD/HotpotQA files (written to OUT_DIR/qa_synthetic/) "
+                             "and write qa_synthetic_<length>.json")
     args = parser.parse_args()
     args.shared = args.shared.resolve()
     args.tokenizer = (args.tokenizer or args.shared / "tokenizers/deepseek-v3").resolve()
@@ -104,6 +138,16 @@ def main():
         sys.exit("--run-dir must be outside the project")
 
     upstream, nltk_data = prepare_run_dir(args)
+    name = f"ruler_{args.length}.json"
+    if args.qa_synthetic:
+        import random
+        squad, hotpot = synthetic_qa(random.Random(7))
+        for file, doc in (("squad.json", squad), ("hotpotqa.json", hotpot)):
+            text = json.dumps(doc, ensure_ascii=False) + "\n"
+            write_atomically(args.out_dir / "qa_synthetic" / file, text)
+            (upstream / "scripts/data/synthetic/json" / file).write_text(text)
+        args.tasks = "qa_1,qa_2"
+        name = f"qa_synthetic_{args.length}.json"
     import nltk, numpy, scipy, transformers, wonderwords  # noqa: E401
     doc = {
         "generator": "scripts/gen_ruler_fixtures.py (runs upstream's scripts/data/prepare.py)",
@@ -121,7 +165,7 @@ def main():
     for task in args.tasks.split(","):
         print(f"running upstream {task} at {args.length}", flush=True)
         doc["tasks"][task] = run_task(args, upstream, nltk_data, task)
-    out = args.out_dir / f"ruler_{args.length}.json"
+    out = args.out_dir / name
     write_atomically(out, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     print(f"wrote {out}")
 

@@ -56,9 +56,10 @@ const std::map<int64_t, nlohmann::json>& upstream_fixtures() {
 
 // Our samples for one task at the fixture's length, with a model whose encode adds a BOS (as
 // EngineModel's does): upstream's lengths count no added tokens, and ours must not either.
-std::vector<FittedSample> our_samples(const std::string& task, int64_t length, size_t count) {
+std::vector<FittedSample> our_samples(const std::string& task, int64_t length, size_t count,
+                                      const std::filesystem::path& data_dir = testing::ruler_data_dir()) {
   TaskOptions o;
-  o.data_dir = testing::ruler_data_dir();
+  o.data_dir = data_dir;
   o.encode = [](const std::string& text) {
     auto ids = deepseek().encode(text, false);
     ids.insert(ids.begin(), 0);
@@ -70,6 +71,18 @@ std::vector<FittedSample> our_samples(const std::string& task, int64_t length, s
   return make_ruler_task(o)->generate_samples(task + "@" + std::to_string(o.ruler_lengths[0]), count);
 }
 
+void expect_samples_match(const std::vector<FittedSample>& ours, const nlohmann::json& expected, const std::string& what) {
+  ASSERT_EQ(ours.size(), expected.size()) << what;
+  for (size_t i = 0; i < ours.size(); ++i) {
+    const auto& want = expected[i];
+    const std::string where = what + " sample " + std::to_string(i);
+    EXPECT_EQ(ours[i].sample.input, want.at("input").get<std::string>()) << where;
+    EXPECT_EQ(ours[i].sample.answer_prefix, want.at("answer_prefix").get<std::string>()) << where;
+    EXPECT_EQ(ours[i].sample.outputs, want.at("outputs").get<std::vector<std::string>>()) << where;
+    EXPECT_EQ(ours[i].length, want.at("length").get<int64_t>()) << where;
+  }
+}
+
 void expect_task_matches_upstream(const std::string& task) {
   ENGRAM_REQUIRE_SHARED(datasets_dir() / "ruler");
   ENGRAM_REQUIRE_SHARED(tokenizer_dir() / "tokenizer.json");
@@ -78,16 +91,7 @@ void expect_task_matches_upstream(const std::string& task) {
   for (const auto& [length, doc] : upstream_fixtures()) {
     const auto& expected = doc.at("tasks").at(task);
     ASSERT_GE(expected.size(), 3u);
-    const auto ours = our_samples(task, length, expected.size());
-    ASSERT_EQ(ours.size(), expected.size());
-    for (size_t i = 0; i < ours.size(); ++i) {
-      const auto& want = expected[i];
-      const std::string where = task + "@" + std::to_string(length) + " sample " + std::to_string(i);
-      EXPECT_EQ(ours[i].sample.input, want.at("input").get<std::string>()) << where;
-      EXPECT_EQ(ours[i].sample.answer_prefix, want.at("answer_prefix").get<std::string>()) << where;
-      EXPECT_EQ(ours[i].sample.outputs, want.at("outputs").get<std::vector<std::string>>()) << where;
-      EXPECT_EQ(ours[i].length, want.at("length").get<int64_t>()) << where;
-    }
+    expect_samples_match(our_samples(task, length, expected.size()), expected, task + "@" + std::to_string(length));
   }
 }
 
@@ -127,6 +131,31 @@ TEST(RulerUpstream, NiahMultiquery) { expect_task_matches_upstream("niah_multiqu
 TEST(RulerUpstream, VariableTracking) { expect_task_matches_upstream("vt"); }
 TEST(RulerUpstream, CommonWords) { expect_task_matches_upstream("cwe"); }
 TEST(RulerUpstream, FrequentWords) { expect_task_matches_upstream("fwe"); }
+
+// qa_1/qa_2 on made-up SQuAD/HotpotQA files (the real ones are not in the shared data): upstream's
+// qa.py read them and wrote these samples (gen_ruler_fixtures.py --qa-synthetic), so its readers,
+// document sampling and fixed shuffle are all checked.
+TEST(RulerUpstream, QaOnSyntheticData) {
+  ENGRAM_REQUIRE_SHARED(datasets_dir() / "ruler");
+  ENGRAM_REQUIRE_SHARED(tokenizer_dir() / "tokenizer.json");
+  const auto fixtures = std::filesystem::path(ENGRAM_SOURCE_DIR) / "tests/data/protocols/ruler";
+  std::ifstream in(fixtures / "qa_synthetic_4096.json");
+  ASSERT_TRUE(in);
+  const auto doc = nlohmann::json::parse(in);
+  ::engram::tasks::testing::ScratchDir data;
+  std::filesystem::create_directories(data.path() / "ruler" / "json");
+  std::filesystem::create_directory_symlink(datasets_dir() / "ruler" / "wonderwords", data.path() / "ruler" / "wonderwords");
+  for (const std::string file : {"squad.json", "hotpotqa.json"}) {
+    std::filesystem::create_symlink(fixtures / "qa_synthetic" / file, data.path() / "ruler" / "json" / file);
+  }
+  std::filesystem::create_symlink(datasets_dir() / "ruler" / "json" / "PaulGrahamEssays.json",
+                                  data.path() / "ruler" / "json" / "PaulGrahamEssays.json");
+  for (const std::string task : {"qa_1", "qa_2"}) {
+    const auto& expected = doc.at("tasks").at(task);
+    ASSERT_GE(expected.size(), 3u);
+    expect_samples_match(our_samples(task, 4096, expected.size(), data.path()), expected, task + "@4096");
+  }
+}
 
 }  // namespace
 }  // namespace engram::tasks::ruler
