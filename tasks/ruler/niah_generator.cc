@@ -4,10 +4,8 @@
 #include <cmath>
 #include <map>
 #include <mutex>
-#include <set>
 #include <stdexcept>
 
-#include "tasks/data_error.h"
 #include "tasks/ruler/punkt_sentence_splitter.h"
 
 namespace engram::tasks::ruler {

@@ -2,7 +2,6 @@
 
 #include <unicode/uchar.h>
 
-#include <fstream>
 #include <optional>
 #include <sstream>
 

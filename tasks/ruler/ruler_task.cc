@@ -1,8 +1,11 @@
 #include "tasks/ruler/ruler_task.h"
 
 #include <algorithm>
+#include <exception>
+#include <mutex>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 #include "tasks/data_error.h"
 #include "tasks/ruler/common_words_generator.h"
@@ -23,6 +26,41 @@ const RulerTaskSpec& spec_of(const std::string& task) {
     if (s.name == task) return s;
   }
   throw std::invalid_argument("ruler: unknown task '" + task + "'");
+}
+
+// Runs fn(i) for i in [0, n) on several threads; the first exception is rethrown. (Subtasks draw
+// from their own streams, so they can be generated side by side; samples within one cannot.)
+template <typename Fn>
+void parallel_for(size_t n, Fn fn) {
+  const size_t workers = std::min<size_t>(n, std::max(1u, std::thread::hardware_concurrency()));
+  if (workers <= 1) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::mutex mutex;
+  std::exception_ptr error;
+  size_t next = 0;
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&] {
+      while (true) {
+        size_t i;
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          if (error || next >= n) return;
+          i = next++;
+        }
+        try {
+          fn(i);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mutex);
+          if (!error) error = std::current_exception();
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace
@@ -103,10 +141,15 @@ std::vector<FittedSample> RulerTask::generate_samples(const std::string& subtask
 }
 
 std::vector<Instance> RulerTask::instances(std::optional<size_t> limit) const {
+  std::vector<std::vector<FittedSample>> per_subtask(subtasks_.size());
+  parallel_for(subtasks_.size(), [&](size_t s) {
+    per_subtask[s] = generate_samples(subtasks_[s], limit ? *limit : config_.num_samples);
+  });
   std::vector<Instance> out;
-  for (const auto& subtask : subtasks_) {
+  for (size_t s = 0; s < subtasks_.size(); ++s) {
+    const auto& subtask = subtasks_[s];
     const auto& spec = spec_of(parse_subtask_name(subtask).task);
-    const auto samples = generate_samples(subtask, limit ? *limit : config_.num_samples);
+    const auto& samples = per_subtask[s];
     for (size_t i = 0; i < samples.size(); ++i) {
       out.push_back(ruler_instance(subtask, i, samples[i].sample.prompt(), samples[i].sample.outputs,
                                    spec.family_template().tokens_to_generate));

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,9 +21,15 @@
 
 namespace engram::tasks::ruler {
 
+inline uint32_t checked_numpy_seed(uint64_t seed) {
+  if (seed > 0xffffffffULL) throw std::invalid_argument("RULER: the seed must be below 2^32 (numpy's np.random.seed)");
+  return static_cast<uint32_t>(seed);
+}
+
 struct RulerStreams {
+  // np.random.seed refuses seeds of 2^32 and more, so upstream runs only below that.
   explicit RulerStreams(uint64_t seed_value)
-      : random(seed_value), numpy(static_cast<uint32_t>(seed_value)), seed(seed_value) {}
+      : random(seed_value), numpy(checked_numpy_seed(seed_value)), seed(seed_value) {}
   PythonRandom random;      // random.seed(seed)
   NumpyLegacyRandom numpy;  // np.random.seed(seed)
   uint64_t seed;
