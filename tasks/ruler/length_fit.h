@@ -1,14 +1,11 @@
 #pragma once
-// Fitting RULER samples to a target length in the model's tokens, as RULER's generators do: a
-// sample's length is tokens(input + answer_prefix) + tokens_to_generate and must not exceed the
-// target. First the haystack size is searched once per task and length (binary search, or FWE's
-// linear growth); then each sample is generated at that size and shrunk while it overshoots.
-//
-// One deliberate difference from RULER: when a sample overshoots (its random needles tokenise a few
-// tokens longer than the search sample's), RULER drops a whole increment (500 essay words, 25 noise
-// lines) and so leaves some samples far below the target. We step down by `SizingRule::sample_step`
-// units (one unit for all but FWE) and keep the sample's random content, so every sample sits just
-// under the target. The protocol records this.
+// RULER's length fitting as upstream's scripts do it (niah.py, qa.py, variable_tracking.py,
+// common_words_extraction.py): a sample's length is tokens(input + answer_prefix) +
+// tokens_to_generate, counted without added special tokens, and must not exceed the target. One
+// probe of `estimate_size` units sets the bound of a binary search for the haystack size; then each
+// sample is generated at that size and, while it overshoots, again with a whole increment less.
+// Every probe and retry draws from the task's streams, as upstream's do. (FWE sizes itself:
+// freq_words_generator.h.)
 
 #include <cstddef>
 #include <cstdint>
@@ -20,28 +17,34 @@
 
 namespace engram::tasks::ruler {
 
-using TokenCounter = std::function<int64_t(const std::string&)>;
-
-struct FittedSample {
-  RulerSample sample;
-  size_t haystack_size = 0;
-  int64_t length = 0;  // prompt tokens + tokens_to_generate
+struct SearchPlan {
+  int64_t max_seq_length = 0;
+  int64_t tokens_to_generate = 0;
+  size_t incremental = 1;    // upstream's step in haystack units
+  size_t estimate_size = 1;  // the probe's size (usually `incremental`; CWE: 4096)
+  // The search's upper bound from tokens per unit t: int(max_seq_length / t * 3), or for CWE
+  // int(max_seq_length // t) * 2.
+  bool floor_times_two = false;
+  int64_t extra_tokens = 0;  // VT: its in-context example, counted beside each search probe
 };
 
-struct LengthTarget {
-  int64_t max_seq_length = 0;      // the target length
-  int64_t tokens_to_generate = 0;  // the generation budget; the prompt gets the rest
-  int64_t prompt_budget() const { return max_seq_length - tokens_to_generate; }
-};
+// The plan of the scripts that search by binary search: the probe is `incremental` units unless given.
+SearchPlan search_plan(int64_t max_seq_length, int64_t tokens_to_generate, size_t incremental, size_t estimate_size = 0);
 
-// The haystack size for a task at a length. `random_seed` seeds a fresh stream for every probe, so
-// the probes differ only in size.
-size_t search_haystack_size(const SampleGenerator& generator, const TokenCounter& count, const LengthTarget& target,
-                            uint64_t random_seed);
+// A sample with a haystack of the given size, drawing from the caller's streams.
+using SampleMaker = std::function<RulerSample(size_t haystack_size)>;
 
-// Sample `sample_index` at `haystack_size` or below. The same `random_seed` is used at every size.
-// Throws std::runtime_error when even the smallest haystack does not fit.
-FittedSample fit_sample(const SampleGenerator& generator, const TokenCounter& count, const LengthTarget& target,
-                        size_t haystack_size, size_t sample_index, uint64_t random_seed);
+// The binary search; upstream's `optimal_num_haystack`, or `incremental` when nothing fits.
+size_t search_haystack_size(const SampleMaker& probe, const TokenCounter& tokens, const SearchPlan& plan);
+
+// One sample at `haystack_size`, retried with `incremental` units less while it overshoots. Throws
+// std::runtime_error when even `incremental` units overshoot (upstream would retry forever).
+FittedSample fit_sample(const SampleMaker& make, const TokenCounter& tokens, const SearchPlan& plan,
+                        size_t haystack_size);
+
+// The search followed by `count` fitted samples; `make_sample(size, index)` makes sample `index`.
+std::vector<FittedSample> search_and_fit(const SampleMaker& probe,
+                                         const std::function<RulerSample(size_t, size_t)>& make_sample,
+                                         const TokenCounter& tokens, const SearchPlan& plan, size_t count);
 
 }  // namespace engram::tasks::ruler

@@ -1,9 +1,12 @@
 #include "tasks/ruler/ruler_instances.h"
 
 #include <map>
+#include <set>
+#include <utility>
 #include <stdexcept>
 
 #include "tasks/ruler/ruler_scoring.h"
+#include "tasks/ruler/ruler_task_specs.h"
 #include "tasks/text.h"
 
 namespace engram::tasks::ruler {
@@ -69,6 +72,26 @@ SampleRecord score_ruler_response(const Instance& instance, const InstanceRespon
   return r;
 }
 
+namespace {
+
+// The per-length group is named for what it averages: "all" only for RULER's 13 tasks,
+// "all_without_qa" for the 11 without qa_1/qa_2 (no QA data), "selected" for any other choice,
+// so that a partial average never carries the 13-task name.
+std::pair<std::string, std::string> length_group_name(const std::vector<std::string>& members) {
+  std::set<std::string> tasks;
+  for (const auto& m : members) tasks.insert(parse_subtask_name(m).task);
+  std::set<std::string> all, without_qa;
+  for (const auto& name : ruler_task_names()) {
+    all.insert(name);
+    if (name != "qa_1" && name != "qa_2") without_qa.insert(name);
+  }
+  if (tasks == all) return {"all", "average over its 13 tasks"};
+  if (tasks == without_qa) return {"all_without_qa", "average over its 11 tasks without QA"};
+  return {"selected", "average over " + std::to_string(tasks.size()) + " selected tasks"};
+}
+
+}  // namespace
+
 std::vector<SubtaskGroup> ruler_groups(const std::vector<std::string>& subtasks) {
   std::vector<SubtaskGroup> out;
   std::map<int64_t, std::vector<std::string>> by_length;
@@ -100,8 +123,10 @@ std::vector<SubtaskGroup> ruler_groups(const std::vector<std::string>& subtasks)
     }
   }
   for (int64_t length : length_order) {
-    out.push_back({"all@" + std::to_string(length), "RULER average at " + std::to_string(length) + " tokens",
-                   by_length[length]});
+    const auto& members = by_length[length];
+    const auto [prefix, what] = length_group_name(members);
+    out.push_back({prefix + "@" + std::to_string(length), "RULER " + what + " at " + std::to_string(length) + " tokens",
+                   members});
   }
   return out;
 }

@@ -35,8 +35,9 @@ std::vector<std::string> instance_references(const Instance& instance);
 
 SampleRecord score_ruler_response(const Instance& instance, const InstanceResponse& response, MatchMetric metric);
 
-// Groups over `subtasks`: each category present ("S"), each length ("all@4096"), and each category
-// at each length ("S@4096"). Subtasks whose task is not one of RULER's 13 only join length groups.
+// Groups over `subtasks`: each category present ("S"), each category at each length ("S@4096"),
+// and each length: "all@4096" when it holds RULER's 13 tasks, "all_without_qa@4096" for the 11
+// without QA, "selected@4096" otherwise. Subtasks whose task is not one of RULER's 13 only join length groups.
 std::vector<SubtaskGroup> ruler_groups(const std::vector<std::string>& subtasks);
 
 }  // namespace engram::tasks::ruler

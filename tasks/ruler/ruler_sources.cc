@@ -73,6 +73,26 @@ std::vector<std::string> parse_essay_words(const std::string& json_text, const s
   return collapse_and_split(doc["text"].get<std::string>());
 }
 
+std::vector<std::string> parse_english_words(const std::string& json_text, const std::string& name) {
+  nlohmann::ordered_json doc;  // upstream takes list(json.load(f).values()): file order matters
+  try {
+    doc = nlohmann::ordered_json::parse(json_text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw DataError(name, line_of_offset(json_text, e.byte), json_error_reason(e.what()));
+  }
+  if (!doc.is_object()) throw DataError(name, 0, "expected an object of words", "");
+  std::vector<std::string> words;
+  for (const auto& [key, value] : doc.items()) {
+    if (!value.is_string()) throw DataError(name, 0, "expected a string", key);
+    words.push_back(value.get<std::string>());
+  }
+  return words;
+}
+
+std::filesystem::path english_words_path(const std::filesystem::path& data_dir) {
+  return ruler_data_dir(data_dir) / "json" / "english_words.json";
+}
+
 std::filesystem::path ruler_data_dir(const std::filesystem::path& data_dir) { return data_dir / "ruler"; }
 
 RulerSources load_ruler_sources(const std::filesystem::path& data_dir) {
@@ -92,6 +112,24 @@ RulerSources load_ruler_sources(const std::filesystem::path& data_dir) {
   s.nouns = load_word_list(words_dir / "nounlist.txt");
   s.adjectives = load_word_list(words_dir / "adjectivelist.txt");
   s.verbs = load_word_list(words_dir / "verblist.txt");
+  s.english_words.path = english_words_path(data_dir);
+  if (std::filesystem::is_regular_file(s.english_words.path)) {
+    const std::string text = read_text_file(s.english_words.path);
+    s.english_words.sha256 = sha256_hex(text);
+    if (s.english_words.sha256 != kEnglishWordsSha256) {
+      throw DataError(s.english_words.path.string(), 0,
+                      "SHA-256 " + s.english_words.sha256 + " is not upstream's (Git-LFS oid " + kEnglishWordsSha256 + ")",
+                      "");
+    }
+    s.english_words.words = parse_english_words(text, s.english_words.path.string());
+  }
+  // The punkt model is not a benchmark file: besides the data folder, look where scripts/setup.sh
+  // and `data fetch` keep files (the user's data cache).
+  s.punkt_dir = punkt_tab_dir(data_dir);
+  if (!std::filesystem::is_directory(s.punkt_dir) && std::filesystem::is_directory(punkt_tab_dir(data_cache_dir()))) {
+    s.punkt_dir = punkt_tab_dir(data_cache_dir());
+  }
+  if (std::filesystem::is_directory(s.punkt_dir)) s.punkt = load_punkt_parameters(s.punkt_dir);
   return s;
 }
 
@@ -104,7 +142,11 @@ nlohmann::json RulerSources::describe() const {
            {{"version_note", "lists from wonderwords 3.0.0 (mrmaxguns/wonderwordsmodule@5dfa455); 3.0.1 unchecked"},
             {"nouns", list(nouns)},
             {"adjectives", list(adjectives)},
-            {"verbs", list(verbs)}}}};
+            {"verbs", list(verbs)}}},
+          {"english_words", english_words.words.empty() ? nlohmann::json(nullptr) : list(english_words)},
+          {"punkt_tab", punkt ? nlohmann::json{{"sha256", punkt->sha256}, {"abbrev_types", punkt->abbrev_types.size()},
+                                               {"ortho_context", punkt->ortho_context.size()}}
+                              : nlohmann::json(nullptr)}};
 }
 
 }  // namespace engram::tasks::ruler

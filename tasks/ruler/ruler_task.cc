@@ -28,7 +28,8 @@ const RulerTaskSpec& spec_of(const std::string& task) {
   throw std::invalid_argument("ruler: unknown task '" + task + "'");
 }
 
-// Runs fn(i) for i in [0, n) on several threads; the first exception is rethrown.
+// Runs fn(i) for i in [0, n) on several threads; the first exception is rethrown. (Subtasks draw
+// from their own streams, so they can be generated side by side; samples within one cannot.)
 template <typename Fn>
 void parallel_for(size_t n, Fn fn) {
   const size_t workers = std::min<size_t>(n, std::max(1u, std::thread::hardware_concurrency()));
@@ -97,23 +98,6 @@ RulerTask::RulerTask(RulerTaskConfig config, std::shared_ptr<const RulerSources>
       }
       const std::string name = subtask_name(task, length);
       if (skipped_names.count(name) || skipped_names.count(task)) continue;
-      if (spec.family == Family::common_words_extraction && config_.count) {
-        // The pool can run out only when even one token per list item would not fill the budget.
-        const CommonWordsGenerator cwe(spec, *sources_, config_.seed, length);
-        const LengthTarget target{length, spec.family_template().tokens_to_generate};
-        if (static_cast<int64_t>(cwe.pool_size() * static_cast<size_t>(spec.freq_uncommon)) < target.prompt_budget()) {
-          RulerRandom random(derive_seed(config_.seed, "cwe-pool", static_cast<uint64_t>(length)));
-          const int64_t tokens = config_.count(cwe.generate(cwe.pool_size(), 0, random).prompt());
-          if (tokens <= target.prompt_budget()) {
-            skipped_.emplace_back(name, "the list would need more than the " + std::to_string(cwe.pool_size()) +
-                                            " distinct words of the wonderwords pool (all of them take " +
-                                            std::to_string(tokens) + " of " + std::to_string(target.prompt_budget()) +
-                                            " prompt tokens); RULER then draws from english_words.json, which is not "
-                                            "available (see ruler/MANIFEST.md)");
-            continue;
-          }
-        }
-      }
       subtasks_.push_back(name);
     }
   }
@@ -135,15 +119,13 @@ size_t RulerTask::subtask_size(const std::string& subtask) const {
   return config_.num_samples;
 }
 
-std::unique_ptr<SampleGenerator> RulerTask::make_generator(const RulerTaskSpec& spec, int64_t length) const {
+std::unique_ptr<SampleGenerator> RulerTask::make_generator(const RulerTaskSpec& spec) const {
   switch (spec.family) {
-    case Family::niah: return std::make_unique<NiahGenerator>(spec, *sources_, config_.seed, length);
-    case Family::variable_tracking:
-      return std::make_unique<VariableTrackingGenerator>(spec, config_.seed, length, counter());
-    case Family::common_words_extraction:
-      return std::make_unique<CommonWordsGenerator>(spec, *sources_, config_.seed, length);
-    case Family::freq_words_extraction: return std::make_unique<FreqWordsGenerator>(spec, config_.seed, length);
-    case Family::qa: return std::make_unique<QaGenerator>(spec, qa_.at(spec.qa_dataset), config_.seed);
+    case Family::niah: return std::make_unique<NiahGenerator>(spec, *sources_);
+    case Family::variable_tracking: return std::make_unique<VariableTrackingGenerator>(spec);
+    case Family::common_words_extraction: return std::make_unique<CommonWordsGenerator>(spec, *sources_, config_.seed);
+    case Family::freq_words_extraction: return std::make_unique<FreqWordsGenerator>(spec);
+    case Family::qa: return std::make_unique<QaGenerator>(spec, qa_.at(spec.qa_dataset));
   }
   throw std::logic_error("unknown RULER family");
 }
@@ -152,24 +134,22 @@ std::vector<FittedSample> RulerTask::generate_samples(const std::string& subtask
   subtask_size(subtask);
   const auto parsed = parse_subtask_name(subtask);
   const auto& spec = spec_of(parsed.task);
-  const int64_t length = *parsed.length;
-  const auto& tokens = counter();
-  const auto generator = make_generator(spec, length);
-  const LengthTarget target{length, spec.family_template().tokens_to_generate};
-  const auto stream = static_cast<uint64_t>(length);
-  const size_t size = search_haystack_size(*generator, tokens, target, derive_seed(config_.seed, "search:" + spec.name, stream));
-  std::vector<FittedSample> out(std::min(count, config_.num_samples));
-  parallel_for(out.size(), [&](size_t i) {
-    out[i] = fit_sample(*generator, tokens, target, size, i, derive_seed(config_.seed, spec.name, stream, i));
-  });
-  return out;
+  // Upstream seeds random and numpy afresh for each task and length, and draws through the size
+  // search and then sample after sample: the first `count` samples are those of any longer run.
+  RulerStreams streams(config_.seed);
+  return make_generator(spec)->generate_samples(std::min(count, config_.num_samples), counter(), *parsed.length, streams);
 }
 
 std::vector<Instance> RulerTask::instances(std::optional<size_t> limit) const {
+  std::vector<std::vector<FittedSample>> per_subtask(subtasks_.size());
+  parallel_for(subtasks_.size(), [&](size_t s) {
+    per_subtask[s] = generate_samples(subtasks_[s], limit ? *limit : config_.num_samples);
+  });
   std::vector<Instance> out;
-  for (const auto& subtask : subtasks_) {
+  for (size_t s = 0; s < subtasks_.size(); ++s) {
+    const auto& subtask = subtasks_[s];
     const auto& spec = spec_of(parse_subtask_name(subtask).task);
-    const auto samples = generate_samples(subtask, limit ? *limit : config_.num_samples);
+    const auto& samples = per_subtask[s];
     for (size_t i = 0; i < samples.size(); ++i) {
       out.push_back(ruler_instance(subtask, i, samples[i].sample.prompt(), samples[i].sample.outputs,
                                    spec.family_template().tokens_to_generate));
@@ -198,26 +178,24 @@ nlohmann::json RulerTask::protocol() const {
       {"task", "ruler"},
       {"version", version()},
       {"reference", "NVIDIA/RULER @ c3f5e3b4f87f (scripts/data/synthetic/*.py, synthetic.yaml, scripts/eval)"},
-      {"generation", "native (C++), following RULER's generators; seeded, not bit-identical to Python's random"},
+      {"generation",
+       "native (C++), upstream's samples byte for byte: CPython random.Random and numpy RandomState (seed) "
+       "drawn in upstream's order, nltk punkt (English punkt_tab) for essay sentences"},
       {"seed", config_.seed},
       {"samples_per_task", config_.num_samples},
       {"lengths", config_.lengths},
       {"length_rule",
-       "tokens(input + answer_prefix) + tokens_to_generate <= length, in the evaluated model's tokens "
-       "(TaskOptions::encode, including any BOS it adds); haystack size by RULER's binary search (FWE: linear "
-       "growth by budget/32 words); a sample that overshoots shrinks by one haystack unit at a time (FWE: an "
-       "eighth of its step; RULER: a whole increment) keeping its random content; a search bound that fits is "
-       "doubled"},
+       "tokens(input + answer_prefix) + tokens_to_generate <= length, counted without added tokens (upstream's "
+       "tokenizer.tokenize); haystack size by upstream's binary search (FWE: linear growth by budget // 32 words); "
+       "a sample that overshoots drops a whole increment, as upstream"},
       {"decoding", "greedy, no stop strings, max_new_tokens = the family's tokens_to_generate"},
       {"scoring", "prediction strip, control characters -> \\n, strip; string_match_all / string_match_part, "
                   "case-insensitive (Python str.lower), per sample in [0, 1]"},
       {"aggregation", "mean per subtask; groups and task: mean over subtasks (equal sizes), i.e. RULER's average over tasks"},
       {"deviations",
-       {"random source: mt19937_64 with per-sample streams (sample i does not depend on how many are generated)",
-        "essay sentences: rule-based splitter instead of nltk punkt (only needle depths depend on it)",
-        "NIAH word keys: uniform over (adjective, noun) pairs of the deduplicated lists",
-        "distractor needles never reuse a queried key; VT names are distinct and never 'VAR'",
-        "CWE lengths beyond the wonderwords pool are skipped (english_words.json unavailable)"}},
+       {"CWE lists beyond the wonderwords pool need upstream's english_words.json (Git-LFS, not public): "
+        "without it they fail instead of running",
+        "where upstream crashes or loops (repeated VT names, a sample that never fits) we stop with an error"}},
       {"sources", sources_->describe()},
       {"qa_data", qa},
       {"skipped", skipped},
@@ -251,7 +229,11 @@ std::unique_ptr<RulerTask> make_ruler_task(const TaskOptions& options) {
   if (options.seed) config.seed = *options.seed;
   if (options.encode) {
     auto encode = options.encode;
-    config.count = [encode](const std::string& text) { return static_cast<int64_t>(encode(text).size()); };
+    // Upstream counts tokenizer.tokenize(text): no BOS or other added tokens. The model's encode may
+    // add them; what it adds to the empty text is what it adds to every text.
+    config.count = [encode](const std::string& text) {
+      return static_cast<int64_t>(encode(text).size()) - static_cast<int64_t>(encode("").size());
+    };
   }
   auto sources = std::make_shared<const RulerSources>(load_ruler_sources(options.data_dir));
 

@@ -1,6 +1,7 @@
 #pragma once
-// RULER (Hsieh et al. 2024) as a task: its 13 synthetic tasks generated natively, following NVIDIA/
-// RULER's generators, at each target length in the evaluated model's tokens. Subtasks are
+// RULER (Hsieh et al. 2024) as a task: its 13 synthetic tasks generated natively, sample for sample
+// what NVIDIA/RULER's generators make from the same tokenizer, data and seed, at each target length
+// in the evaluated model's tokens. Subtasks are
 // "<task>@<length>" (e.g. "niah_single_1@4096"); groups give the paper's eight categories (S, MK,
 // MV, MQ, VT, CWE, FWE, QA), each per length, and the average over tasks at each length
 // ("all@4096"). The headline value is the mean over all subtasks (every subtask has the same number
@@ -12,10 +13,9 @@
 //
 // Skipped subtasks: qa_1/qa_2 need user-supplied SQuAD/HotpotQA files. Selected by name (or as
 // the QA category) without their file they raise DataMissingError; when the whole benchmark is
-// selected they are left out and listed by skipped_subtasks() with the reason. CWE at a length
-// whose list would need more distinct words than the word pool holds is left out the same way
-// (RULER would switch to english_words.json, which is not available). Skips are part of the
-// protocol, so they change the fingerprint.
+// selected they are left out, listed by skipped_subtasks() with the reason, and the per-length
+// average is then named "all_without_qa@L". Skips are part of the protocol, so they change the
+// fingerprint.
 
 #include <cstdint>
 #include <map>
@@ -50,7 +50,7 @@ class RulerTask : public Task {
             Skipped skipped = {});
 
   std::string name() const override { return "ruler"; }
-  std::string version() const override { return "1"; }
+  std::string version() const override { return "2"; }  // 2: upstream's samples byte for byte
   RequestType request_type() const override { return RequestType::generate_until; }
   std::vector<std::string> subtasks() const override { return subtasks_; }
   size_t subtask_size(const std::string& subtask) const override;
@@ -69,7 +69,7 @@ class RulerTask : public Task {
   std::vector<FittedSample> generate_samples(const std::string& subtask, size_t count) const;
 
  private:
-  std::unique_ptr<SampleGenerator> make_generator(const RulerTaskSpec& spec, int64_t length) const;
+  std::unique_ptr<SampleGenerator> make_generator(const RulerTaskSpec& spec) const;
   const TokenCounter& counter() const;
 
   RulerTaskConfig config_;

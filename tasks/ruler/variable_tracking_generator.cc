@@ -1,8 +1,8 @@
 #include "tasks/ruler/variable_tracking_generator.h"
 
 #include <algorithm>
-#include <functional>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 namespace engram::tasks::ruler {
@@ -11,122 +11,111 @@ namespace {
 const char* kNoiseLine = "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again.";
 const char* kExampleValue = "12345";
 constexpr int64_t kExampleLength = 500;
-constexpr size_t kExampleIncremental = 5;
 
-// The in-context example is fitted with the generator itself, through this view of it.
-class ExampleProbe : public SampleGenerator {
- public:
-  explicit ExampleProbe(std::function<RulerSample(size_t, RulerRandom&)> make) : make_(std::move(make)) {}
-  SizingRule sizing() const override {
-    SizingRule rule;
-    rule.incremental = kExampleIncremental;
-    rule.estimate_size = kExampleIncremental;
-    return rule;
-  }
-  RulerSample generate(size_t size, size_t, RulerRandom& random) const override { return make_(size, random); }
-
- private:
-  std::function<RulerSample(size_t, RulerRandom&)> make_;
-};
+std::string strip_ascii(const std::string& text) {
+  const size_t first = text.find_first_not_of(" \t\n\r\f\v");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t\n\r\f\v") - first + 1);
+}
 
 }  // namespace
 
-VariableTrackingGenerator::VariableTrackingGenerator(RulerTaskSpec spec, uint64_t seed, int64_t max_seq_length,
-                                                     const TokenCounter& count)
-    : spec_(std::move(spec)), max_seq_length_(max_seq_length) {
+VariableTrackingGenerator::VariableTrackingGenerator(RulerTaskSpec spec) : spec_(std::move(spec)) {
   if (spec_.family != Family::variable_tracking) {
     throw std::invalid_argument("VariableTrackingGenerator: " + spec_.name + " is not variable tracking");
   }
-  // The example as RULER builds it: its own 500-token fit, no generation budget, 3-letter names.
-  const ExampleProbe probe([this](size_t size, RulerRandom& random) {
-    const auto example_names = names(3, random);
-    RulerSample s;
-    s.input = render(layout(size, random), example_names, kExampleValue, true);
-    return s;
-  });
-  const LengthTarget example_target{kExampleLength, 0};
-  const uint64_t example_seed = derive_seed(seed, "vt-example", static_cast<uint64_t>(max_seq_length));
-  const size_t size = search_haystack_size(probe, count, example_target, example_seed);
-  RulerRandom random(example_seed);
-  names(3, random);  // the same draws as the probe, so the layout is the one that was measured
-  example_layout_ = layout(size, random);
+  if (spec_.haystack != Haystack::noise) throw std::invalid_argument("VariableTrackingGenerator: only the noise haystack");
 }
 
-SizingRule VariableTrackingGenerator::sizing() const {
-  SizingRule rule;
-  rule.incremental = max_seq_length_ < 4096 ? 5 : 10;
-  rule.estimate_size = rule.incremental;
-  rule.upper_factor = 3;
-  return rule;
+std::string VariableTrackingGenerator::random_name(size_t letters, RulerStreams& streams) const {
+  std::string name;
+  for (size_t i = 0; i < letters; ++i) name += static_cast<char>('A' + streams.random.choices_index(26));
+  return name;
 }
 
-std::vector<std::string> VariableTrackingGenerator::names(size_t letters, RulerRandom& random) const {
-  // Distinct names, none equal to "VAR" (RULER re-draws only until the set is large enough and can
-  // then reuse a duplicate; a name "VAR" would also break its example's text substitution).
-  const size_t needed = static_cast<size_t>((spec_.num_hops + 1) * spec_.num_chains);
-  std::vector<std::string> out;
-  std::set<std::string> seen;
-  while (out.size() < needed) {
-    std::string name;
-    for (size_t i = 0; i < letters; ++i) name += static_cast<char>('A' + random.below(26));
-    if (name != "VAR" && seen.insert(name).second) out.push_back(name);
+VariableTrackingGenerator::Chains VariableTrackingGenerator::generate_chains(bool example, RulerStreams& streams) const {
+  const size_t letters = example ? 3 : 5;
+  const auto hops = static_cast<size_t>(example ? std::min(10, spec_.num_hops) : spec_.num_hops);
+  const size_t wanted = (hops + 1) * static_cast<size_t>(spec_.num_chains);
+  std::vector<std::string> all;
+  for (size_t i = 0; i < wanted; ++i) all.push_back(random_name(letters, streams));
+  while (std::set<std::string>(all.begin(), all.end()).size() < wanted) all.push_back(random_name(letters, streams));
+  Chains chains;
+  for (size_t i = 0; i < all.size(); i += hops + 1) {
+    std::vector<std::string> names(all.begin() + static_cast<std::ptrdiff_t>(i),
+                                   all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), i + hops + 1)));
+    const std::string value = example ? kExampleValue : std::to_string(streams.numpy.randint(10000, 99999));
+    // Upstream fails here (IndexError) when a repeated name left a short chunk.
+    if (names.size() < hops + 1) throw std::runtime_error("RULER vt: repeated variable names (upstream fails too)");
+    std::vector<std::string> statements{"VAR " + names[0] + " = " + value};
+    for (size_t j = 0; j < hops; ++j) statements.push_back("VAR " + names[j + 1] + " = VAR " + names[j] + " ");
+    chains.names.push_back(std::move(names));
+    chains.statements.push_back(std::move(statements));
   }
-  return out;
+  return chains;
 }
 
-std::vector<int> VariableTrackingGenerator::layout(size_t noise_lines, RulerRandom& random) const {
-  const size_t statements = static_cast<size_t>(spec_.num_hops + 1);
-  std::vector<int> lines(noise_lines, -1);
-  if (noise_lines < statements) {
-    throw std::invalid_argument("variable tracking needs at least " + std::to_string(statements) + " noise lines");
-  }
-  auto positions = random.sample_indices(noise_lines, statements);
-  std::sort(positions.begin(), positions.end());
-  for (size_t j = 0; j < statements; ++j) {
-    lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(positions[j] + j), static_cast<int>(j));
-  }
-  return lines;
-}
-
-std::string VariableTrackingGenerator::render(const std::vector<int>& layout, const std::vector<std::string>& names,
-                                              const std::string& value, bool with_prefix) const {
-  std::string context;
-  for (size_t i = 0; i < layout.size(); ++i) {
-    if (i) context += '\n';
-    const int j = layout[i];
-    if (j < 0) {
-      context += kNoiseLine;
-    } else if (j == 0) {
-      context += "VAR " + names[0] + " = " + value;
-    } else {
-      context += "VAR " + names[static_cast<size_t>(j)] + " = VAR " + names[static_cast<size_t>(j - 1)] + " ";
+RulerSample VariableTrackingGenerator::generate(size_t noise_lines, bool example, RulerStreams& streams) const {
+  const Chains chains = generate_chains(example, streams);
+  const std::string& first = chains.statements[0][0];
+  const std::string value = strip_ascii(first.substr(first.rfind('=') + 1));
+  std::vector<std::string> lines(noise_lines, kNoiseLine);
+  for (const auto& chain : chains.statements) {
+    auto positions = streams.random.sample_indices(lines.size(), chain.size());
+    std::sort(positions.begin(), positions.end());
+    for (size_t j = 0; j < chain.size(); ++j) {
+      lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(positions[j] + j), chain[j]);
     }
   }
+  std::string context;
+  for (size_t i = 0; i < lines.size(); ++i) context += (i ? "\n" : "") + lines[i];
+  context = replace_all(std::move(context), ". \n", ".\n");
   const auto& family = spec_.family_template();
-  const std::vector<std::pair<std::string, std::string>> fields = {
-      {"context", context}, {"query", value}, {"num_v", std::to_string(spec_.num_hops + 1)}};
-  std::string out = fill_template(family.template_text, fields);
-  if (with_prefix) out += fill_template(family.answer_prefix, fields);
-  return out;
+  RulerSample sample;
+  sample.input = fill_template(family.template_text + family.answer_prefix,
+                               {{"context", context}, {"query", value}, {"num_v", std::to_string(spec_.num_hops + 1)}});
+  sample.outputs = chains.names[0];
+  return sample;
 }
 
-RulerSample VariableTrackingGenerator::generate(size_t haystack_size, size_t, RulerRandom& random) const {
-  const auto chain_names = names(5, random);
-  const std::string value = std::to_string(random.between(10000, 99998));
-  const auto main_layout = layout(haystack_size, random);
-  // The example with fresh names and value, followed by its answer, as RULER's randomize_icl leaves it.
-  const auto example_names = names(3, random);
-  const std::string example_value = std::to_string(random.between(10000, 99998));
-  std::string example = render(example_layout_, example_names, example_value, true) + " ";
-  for (size_t i = 0; i < example_names.size(); ++i) example += (i ? " " : "") + example_names[i];
-  example += "\n";
+std::string VariableTrackingGenerator::randomize_example(std::string example, RulerStreams& streams) const {
+  // The example's last num_hops + 1 words are its answer: each gets fresh letters (every occurrence
+  // replaced, as str.replace does), then the value 12345 a fresh number.
+  std::istringstream words(strip_ascii(example));
+  std::vector<std::string> all;
+  for (std::string w; words >> w;) all.push_back(w);
+  const size_t keep = std::min(all.size(), static_cast<size_t>(spec_.num_hops + 1));
+  for (size_t i = all.size() - keep; i < all.size(); ++i) {
+    example = replace_all(std::move(example), all[i], random_name(all[i].size(), streams));
+  }
+  return replace_all(std::move(example), kExampleValue, std::to_string(streams.numpy.randint(10000, 99999)));
+}
 
-  RulerSample sample;
-  sample.input = example + "\n" + render(main_layout, chain_names, value, false);
-  sample.answer_prefix = fill_template(spec_.family_template().answer_prefix,
-                                       {{"query", value}, {"num_v", std::to_string(spec_.num_hops + 1)}});
-  sample.outputs = chain_names;
-  return sample;
+std::string VariableTrackingGenerator::make_example(const TokenCounter& tokens, RulerStreams& streams) const {
+  const SearchPlan plan = search_plan(kExampleLength, 0, 5);
+  const auto make = [&](size_t size) { return generate(size, true, streams); };
+  const FittedSample example = search_and_fit(make, [&](size_t size, size_t) { return make(size); }, tokens, plan, 1)[0];
+  std::string text = example.sample.prompt() + " ";
+  for (size_t i = 0; i < example.sample.outputs.size(); ++i) text += (i ? " " : "") + example.sample.outputs[i];
+  return text + "\n";
+}
+
+std::vector<FittedSample> VariableTrackingGenerator::generate_samples(size_t count, const TokenCounter& tokens,
+                                                                      int64_t max_seq_length,
+                                                                      RulerStreams& streams) const {
+  const std::string example = make_example(tokens, streams);
+  const auto& family = spec_.family_template();
+  SearchPlan plan = search_plan(max_seq_length, family.tokens_to_generate, max_seq_length < 4096 ? 5 : 10);
+  plan.extra_tokens = tokens(example);
+  const auto probe = [&](size_t size) { return generate(size, false, streams); };
+  const auto make_sample = [&](size_t size, size_t) {
+    RulerSample sample = generate(size, false, streams);
+    std::string text = sample.prompt();
+    const size_t cutoff = text.find(family.template_text.substr(0, 20));
+    text = text.substr(0, cutoff) + randomize_example(example, streams) + "\n" + text.substr(cutoff);
+    return split_answer_prefix(text, family.answer_prefix, std::move(sample.outputs));
+  };
+  return search_and_fit(probe, make_sample, tokens, plan, count);
 }
 
 }  // namespace engram::tasks::ruler

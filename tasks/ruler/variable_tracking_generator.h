@@ -1,9 +1,9 @@
 #pragma once
-// RULER's variable tracking (scripts/data/synthetic/variable_tracking.py): a chain
+// RULER's variable tracking (scripts/data/synthetic/variable_tracking.py), draw for draw: a chain
 // "VAR A = 12345", "VAR B = VAR A ", ... (num_hops + 1 names of 5 upper-case letters) hidden at
 // increasing positions among repeated noise lines; the question asks for every variable holding the
-// value. One solved example comes first: built once per length at 500 tokens with 3-letter names and
-// the value 12345, then given fresh names and a fresh value for each sample.
+// value. Upstream first makes one solved example (its own size search at 500 tokens, 3-letter names,
+// the value 12345), then puts it, with fresh names and value, before every sample.
 
 #include <string>
 #include <vector>
@@ -16,25 +16,24 @@ namespace engram::tasks::ruler {
 
 class VariableTrackingGenerator : public SampleGenerator {
  public:
-  // Fits the in-context example to 500 tokens with `count` (as RULER does, in the model's tokens).
-  VariableTrackingGenerator(RulerTaskSpec spec, uint64_t seed, int64_t max_seq_length, const TokenCounter& count);
+  explicit VariableTrackingGenerator(RulerTaskSpec spec);
 
-  SizingRule sizing() const override;
-  RulerSample generate(size_t haystack_size, size_t sample_index, RulerRandom& random) const override;
-
-  // The example's layout: -1 = a noise line, j = the chain's statement j.
-  const std::vector<int>& example_layout() const { return example_layout_; }
+  std::vector<FittedSample> generate_samples(size_t count, const TokenCounter& tokens, int64_t max_seq_length,
+                                             RulerStreams& streams) const override;
+  // Upstream's generate_input_output(num_noises, ..., is_icl): the filled template and the chain's names.
+  RulerSample generate(size_t noise_lines, bool example, RulerStreams& streams) const;
 
  private:
-  // Lines of a chain hidden in `noise_lines` noise lines, in order.
-  std::vector<int> layout(size_t noise_lines, RulerRandom& random) const;
-  std::vector<std::string> names(size_t letters, RulerRandom& random) const;
-  std::string render(const std::vector<int>& layout, const std::vector<std::string>& names,
-                     const std::string& value, bool with_prefix) const;
+  struct Chains {
+    std::vector<std::vector<std::string>> names;
+    std::vector<std::vector<std::string>> statements;
+  };
+  Chains generate_chains(bool example, RulerStreams& streams) const;
+  std::string random_name(size_t letters, RulerStreams& streams) const;
+  std::string make_example(const TokenCounter& tokens, RulerStreams& streams) const;
+  std::string randomize_example(std::string example, RulerStreams& streams) const;
 
   RulerTaskSpec spec_;
-  int64_t max_seq_length_;
-  std::vector<int> example_layout_;
 };
 
 }  // namespace engram::tasks::ruler

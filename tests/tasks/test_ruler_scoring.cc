@@ -1,12 +1,13 @@
 // RULER's metrics and prediction clean-up, and the pieces of generation that need no tokenizer.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "tasks/ruler/ruler_instances.h"
-#include "tasks/ruler/ruler_random.h"
 #include "tasks/ruler/ruler_scoring.h"
 #include "tasks/ruler/ruler_task_specs.h"
 #include "tasks/ruler/sample_generator.h"
-#include "tasks/ruler/sentence_splitter.h"
 
 namespace engram::tasks::ruler {
 namespace {
@@ -62,36 +63,38 @@ TEST(RulerGroups, CategoriesLengthsAndBoth) {
   for (const auto& g : groups) by_name[g.name] = g.subtasks;
   EXPECT_EQ(by_name["S"], (std::vector<std::string>{"niah_single_1@1024", "niah_single_1@2048"}));
   EXPECT_EQ(by_name["S@2048"], (std::vector<std::string>{"niah_single_1@2048"}));
-  EXPECT_EQ(by_name["all@1024"], (std::vector<std::string>{"niah_single_1@1024", "vt@1024"}));
+  // Two of the 13 tasks: the per-length average is not named "all".
+  EXPECT_EQ(by_name["selected@1024"], (std::vector<std::string>{"niah_single_1@1024", "vt@1024"}));
+  EXPECT_FALSE(by_name.count("all@1024"));
   EXPECT_FALSE(by_name.count("MK"));
+}
+
+TEST(RulerGroups, PerLengthNameSaysWhetherQaIsIn) {
+  std::vector<std::string> all, without_qa;
+  for (const auto& task : ruler_task_names()) {
+    all.push_back(task + "@4096");
+    if (task != "qa_1" && task != "qa_2") without_qa.push_back(task + "@4096");
+  }
+  auto names = [](const std::vector<std::string>& subtasks) {
+    std::set<std::string> out;
+    for (const auto& g : ruler_groups(subtasks)) out.insert(g.name);
+    return out;
+  };
+  EXPECT_TRUE(names(all).count("all@4096"));
+  EXPECT_TRUE(names(without_qa).count("all_without_qa@4096"));
+  EXPECT_FALSE(names(without_qa).count("all@4096"));
 }
 
 TEST(RulerTemplates, FillIsOnePassAndLeavesUnknownFields) {
   EXPECT_EQ(fill_template("{a} {b} {c}", {{"a", "{b}"}, {"b", "x"}}), "{b} x {c}");
 }
 
-TEST(RulerRandom, SameSeedSameStreamAndUnbiasedRanges) {
-  RulerRandom a(7), b(7);
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(a.below(1000), b.below(1000));
-  RulerRandom r(1);
-  for (int i = 0; i < 1000; ++i) {
-    const auto x = r.between(10, 12);
-    EXPECT_GE(x, 10);
-    EXPECT_LE(x, 12);
-  }
-  const auto picked = r.sample_indices(100, 30);
-  EXPECT_EQ(std::set<size_t>(picked.begin(), picked.end()).size(), 30u);
-  EXPECT_NE(derive_seed(1, "a", 0, 1), derive_seed(1, "a", 0, 2));
-}
-
-TEST(RulerSentences, SplitsAtSentenceEndsButNotAbbreviations) {
-  const auto s = split_sentences("Hello there. Mr. Smith went to Washington. He said \"yes.\" 3 cats ran! ok? Then.");
-  ASSERT_EQ(s.size(), 5u);
-  EXPECT_EQ(s[0], "Hello there.");
-  EXPECT_EQ(s[1], "Mr. Smith went to Washington.");
-  EXPECT_EQ(s[2], "He said \"yes.\"");
-  EXPECT_EQ(s[3], "3 cats ran! ok?");
-  EXPECT_EQ(s[4], "Then.");
+TEST(RulerTemplates, AnswerPrefixSplitsAtItsLastOccurrence) {
+  // Upstream finds the prefix by its first 10 characters, searching from the end.
+  const auto sample = split_answer_prefix("Q: x Answer: no\nQ: y Answer:", " Answer:", {"a"});
+  EXPECT_EQ(sample.input, "Q: x Answer: no\nQ: y");
+  EXPECT_EQ(sample.answer_prefix, " Answer:");
+  EXPECT_EQ(replace_all("are are", "are", "is are"), "is are is are");  // no rescanning, as str.replace
 }
 
 }  // namespace
