@@ -103,6 +103,7 @@ nlohmann::json SampleRecord::to_json() const {
                       {"status", std::string(to_string(status))},
                       {"passed", passed()},
                       {"reason", reason},
+                      {"ran_to_end", ran_to_end},
                       {"wall_s", wall_s}};
   if (exit_code >= 0) j["exit_code"] = exit_code;
   if (signal != 0) j["signal"] = signal;
@@ -178,6 +179,7 @@ EvalResult evaluate_samples(const std::vector<Problem>& problems, const std::vec
     const ExecResult& e = exec[i];
     rec.status = e.status;
     rec.reason = e.reason;
+    rec.ran_to_end = e.ran_to_end;
     rec.exit_code = e.exit_code;
     rec.signal = e.signal;
     rec.wall_s = e.wall_s;
