@@ -20,16 +20,6 @@ namespace th = engram::testing::humaneval;
 
 namespace {
 
-const he::Sandbox& quick_sandbox() {
-  static const std::unique_ptr<he::Sandbox> box = [] {
-    he::SandboxConfig c;
-    c.timeout_s = 2.0;
-    c.workers = 2;
-    return std::make_unique<he::Sandbox>(c);
-  }();
-  return *box;
-}
-
 bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
 
 // Writes `payload` to every descriptor that takes it, then leaves with status 0.
@@ -84,7 +74,7 @@ TEST(HumanEvalEarlyExit, EveryFormOfLeavingEarlyFailsWithItsReason) {
   std::vector<std::string> programs;
   for (const Case& c : cases) programs.push_back(c.program);
   programs.push_back("print('ran to the end')\n");  // the control
-  const std::vector<he::ExecResult> results = quick_sandbox().run(programs);
+  const std::vector<he::ExecResult> results = th::quick_sandbox().run(programs);
   ASSERT_EQ(results.size(), programs.size());
   for (size_t i = 0; i < cases.size(); ++i) {
     const he::ExecResult& r = results[i];
@@ -103,7 +93,7 @@ TEST(HumanEvalEarlyExit, EveryFormOfLeavingEarlyFailsWithItsReason) {
 TEST(HumanEvalEarlyExit, ProgramsRunAsHumanEvalExecsThem) {
   // exec(program, {}): the program's globals are its own, `__name__` is not "__main__", and the
   // only descriptors it has beyond 0-2 are the end-of-program channel (the key is closed).
-  const he::ExecResult r = quick_sandbox().run_one(
+  const he::ExecResult r = th::quick_sandbox().run_one(
       "import os\n"
       "assert __name__ != '__main__', __name__\n"
       "assert sorted(k for k in globals() if not k.startswith('__')) == ['os'], sorted(globals())\n"
@@ -127,7 +117,7 @@ TEST(HumanEvalEarlyExit, VerdictsEqualUpstreamHumanEval) {
   he::EvalOptions options;
   options.ks = {1};
   options.require_all_problems = false;
-  const he::EvalResult result = he::evaluate_samples(th::problems(), samples, quick_sandbox(), options);
+  const he::EvalResult result = he::evaluate_samples(th::problems(), samples, th::quick_sandbox(), options);
   ASSERT_EQ(result.samples.size(), cases.size());
   // Our reasons for upstream's failures (upstream's own texts differ: "failed: 0", "timed out").
   const std::map<std::string, std::string> our_reason = {
