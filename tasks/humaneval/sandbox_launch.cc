@@ -151,8 +151,9 @@ Sandbox::Impl::Launch Sandbox::Impl::launch(const std::string& program, int work
   const long raw = syscall(SYS_clone, plan.clone_flags(), nullptr, nullptr, nullptr, nullptr);
   if (raw == 0) child_main(a);
   if (raw < 0) {
-    res.reason = fmt::format("sandbox: clone: {}", errno_text(errno));
-    out.report = {-1, errno, -1};
+    const int err = errno;
+    res.reason = fmt::format("sandbox: clone: {}", errno_text(err));
+    out.report = {-1, err, -1};
     out.reported = true;
     return out;
   }
