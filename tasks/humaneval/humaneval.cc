@@ -103,6 +103,7 @@ nlohmann::json SampleRecord::to_json() const {
                       {"status", std::string(to_string(status))},
                       {"passed", passed()},
                       {"reason", reason},
+                      {"ran_to_end", ran_to_end},
                       {"wall_s", wall_s}};
   if (exit_code >= 0) j["exit_code"] = exit_code;
   if (signal != 0) j["signal"] = signal;
@@ -135,61 +136,74 @@ nlohmann::json EvalResult::to_json(bool with_samples) const {
   return j;
 }
 
-EvalResult evaluate_samples(const std::vector<Problem>& problems, const std::vector<Sample>& samples,
-                            const Sandbox& sandbox, const EvalOptions& options) {
-  std::unordered_map<std::string, size_t> index;
-  for (size_t i = 0; i < problems.size(); ++i) index.emplace(problems[i].task_id, i);
+namespace {
 
-  EvalResult result;
-  result.samples.resize(samples.size());
-  std::vector<int64_t> per_problem_count(problems.size(), 0);
+// The programs to run, one per sample, with each sample's record started (task, completion id,
+// hash) and the number of samples per problem.
+struct Prepared {
   std::vector<std::string> programs;
-  programs.reserve(samples.size());
+  std::vector<int64_t> per_problem_count;
+  std::unordered_map<std::string, size_t> index;  // task_id -> problem
+};
+
+Prepared prepare_programs(const std::vector<Problem>& problems, const std::vector<Sample>& samples,
+                          const EvalOptions& options, EvalResult& result) {
+  Prepared p;
+  for (size_t i = 0; i < problems.size(); ++i) p.index.emplace(problems[i].task_id, i);
+  result.samples.resize(samples.size());
+  p.per_problem_count.assign(problems.size(), 0);
+  p.programs.reserve(samples.size());
   for (size_t i = 0; i < samples.size(); ++i) {
     const Sample& s = samples[i];
-    auto it = index.find(s.task_id);
-    if (it == index.end()) {
+    auto it = p.index.find(s.task_id);
+    if (it == p.index.end()) {
       throw std::invalid_argument(fmt::format("{}{}unknown task_id '{}'", s.origin, s.origin.empty() ? "" : ": ",
                                               s.task_id));
     }
     SampleRecord& rec = result.samples[i];
     rec.task_id = s.task_id;
-    rec.completion_id = per_problem_count[it->second]++;
+    rec.completion_id = p.per_problem_count[it->second]++;
     rec.completion_sha256 = sha256_hex(s.completion);
-    programs.push_back(build_program(problems[it->second], s.completion));
+    p.programs.push_back(build_program(problems[it->second], s.completion));
   }
   if (options.require_all_problems) {
     std::vector<std::string> missing;
     for (size_t i = 0; i < problems.size(); ++i)
-      if (per_problem_count[i] == 0) missing.push_back(problems[i].task_id);
+      if (p.per_problem_count[i] == 0) missing.push_back(problems[i].task_id);
     if (!missing.empty()) {
       throw std::invalid_argument(fmt::format("{} of {} problems have no sample (first: {}); every problem must be attempted",
                                               missing.size(), problems.size(), missing.front()));
     }
   }
+  return p;
+}
 
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<ExecResult> exec = sandbox.run(programs);
-  result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
+// Each sample's execution into its record; n and c per attempted problem.
+void record_executions(const std::vector<Problem>& problems, const Prepared& prepared,
+                       const std::vector<ExecResult>& exec, EvalResult& result) {
   std::vector<int64_t> passed(problems.size(), 0);
-  for (size_t i = 0; i < samples.size(); ++i) {
+  for (size_t i = 0; i < result.samples.size(); ++i) {
     SampleRecord& rec = result.samples[i];
     const ExecResult& e = exec[i];
     rec.status = e.status;
     rec.reason = e.reason;
+    rec.ran_to_end = e.ran_to_end;
     rec.exit_code = e.exit_code;
     rec.signal = e.signal;
     rec.wall_s = e.wall_s;
     result.status_counts[std::string(to_string(e.status))]++;
     if (e.status == ExecStatus::kSandboxError) ++result.sandbox_errors;
-    if (e.passed()) ++passed[index.at(rec.task_id)];
+    if (e.passed()) ++passed[prepared.index.at(rec.task_id)];
   }
   for (size_t i = 0; i < problems.size(); ++i) {
-    if (per_problem_count[i] == 0) continue;
-    result.problems.push_back({problems[i].task_id, per_problem_count[i], passed[i]});
+    if (prepared.per_problem_count[i] == 0) continue;
+    result.problems.push_back({problems[i].task_id, prepared.per_problem_count[i], passed[i]});
   }
-  for (int64_t k : options.ks) {
+}
+
+// pass@k averaged over the problems, with its standard error, for every k all problems have n >= k for.
+void aggregate_pass_at_k(const std::vector<int64_t>& ks, EvalResult& result) {
+  for (int64_t k : ks) {
     bool ok = !result.problems.empty() && k >= 1;
     for (const auto& p : result.problems) ok = ok && p.n >= k;
     if (!ok) {
@@ -210,6 +224,19 @@ EvalResult evaluate_samples(const std::vector<Problem>& problems, const std::vec
     result.pass_at_k[k] = mean;
     result.pass_at_k_stderr[k] = stderr_;
   }
+}
+
+}  // namespace
+
+EvalResult evaluate_samples(const std::vector<Problem>& problems, const std::vector<Sample>& samples,
+                            const Sandbox& sandbox, const EvalOptions& options) {
+  EvalResult result;
+  const Prepared prepared = prepare_programs(problems, samples, options, result);
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<ExecResult> exec = sandbox.run(prepared.programs);
+  result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  record_executions(problems, prepared, exec, result);
+  aggregate_pass_at_k(options.ks, result);
   result.sandbox = sandbox.describe();
   return result;
 }

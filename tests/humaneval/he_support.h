@@ -1,6 +1,6 @@
 #pragma once
-// Shared helpers for the HumanEval suites: the data path, the problems (read once) and a sandbox
-// with every worker (built once: it probes the machine).
+// Shared helpers for the HumanEval suites: the data path, the problems (read once) and sandboxes
+// (built once each: building one probes the machine).
 
 #include <filesystem>
 #include <memory>
@@ -28,6 +28,17 @@ inline const he::Sandbox& sandbox() {
     auto b = std::make_unique<he::Sandbox>(he::SandboxConfig{});
     std::fprintf(stderr, "[humaneval] sandbox: %s\n", b->describe().dump().c_str());
     return b;
+  }();
+  return *box;
+}
+
+// A sandbox for small programs: a 1 s timeout and two workers (built once).
+inline const he::Sandbox& quick_sandbox() {
+  static const std::unique_ptr<he::Sandbox> box = [] {
+    he::SandboxConfig c;
+    c.timeout_s = 1.0;
+    c.workers = 2;
+    return std::make_unique<he::Sandbox>(c);
   }();
   return *box;
 }

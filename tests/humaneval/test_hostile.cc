@@ -96,73 +96,54 @@ struct Listener {
   }
 };
 
-}  // namespace
-
-TEST(HumanEvalHostile, CorpusIsContained) {
-  const fs::path corpus = engram::testing::source_dir() / "tests" / "data" / "humaneval" / "hostile";
-  ASSERT_TRUE(fs::is_directory(corpus)) << corpus;
-
-  he::SandboxConfig config;  // the defaults, but a smaller memory limit: the bomb hits it sooner
-  config.memory_bytes = 256ull << 20;
-  he::Sandbox box(config);
-  const he::Isolation& iso = box.isolation();
-  std::fprintf(stderr, "[humaneval] hostile corpus, isolation: %s\n", iso.to_json().dump().c_str());
-  if (!iso.contains_hostile()) {
-    // Say exactly what is missing: on this machine the corpus could escape.
-    GTEST_SKIP() << "the sandbox cannot contain the hostile corpus on this machine: " << iso.to_json().dump();
-  }
-
-  // Things to protect: a root-owned directory with a canary file, a path in the host's temporary
-  // directory, a listener on the host's loopback, a secret in our environment, and ourselves.
+// What the corpus attacks: a root-owned directory with a canary file, a path in the host's
+// temporary directory, a listener on the host's loopback, a secret in our environment.
+struct Targets {
   th::TempDir guarded;
-  ASSERT_EQ(chmod(guarded.path().c_str(), 0755), 0);
-  const fs::path canary = guarded.path() / "canary.txt";
-  th::write_text(canary, "canary: must not change\n");
-  ASSERT_EQ(chmod(canary.c_str(), 0644), 0);
+  fs::path canary;
   struct stat canary_before {};
-  ASSERT_EQ(stat(canary.c_str(), &canary_before), 0);
-  const fs::path outside = fs::temp_directory_path() / ("engram-he-pwned-" + std::to_string(getpid()));
+  fs::path outside = fs::temp_directory_path() / ("engram-he-pwned-" + std::to_string(getpid()));
   Listener listener;
-  ASSERT_TRUE(listener.reachable_from_host()) << "the test's own listener does not work";
   const std::string secret_name = "ENGRAM_HE_TEST_SECRET";
-  setenv(secret_name.c_str(), "hunter2", 1);
 
-  std::vector<std::string> names, programs;
-  for (const auto& e : fs::directory_iterator(corpus)) {
-    if (e.path().extension() != ".py") continue;
-    std::string text = read_file(e.path());
+  Targets() {
+    EXPECT_EQ(chmod(guarded.path().c_str(), 0755), 0);
+    canary = guarded.path() / "canary.txt";
+    th::write_text(canary, "canary: must not change\n");
+    EXPECT_EQ(chmod(canary.c_str(), 0644), 0);
+    EXPECT_EQ(stat(canary.c_str(), &canary_before), 0);
+    setenv(secret_name.c_str(), "hunter2", 1);
+  }
+  ~Targets() { unsetenv(secret_name.c_str()); }
+
+  std::string substitute(std::string text) const {
     replace_all(text, "@CANARY_DIR@", guarded.path().string());
     replace_all(text, "@CANARY@", canary.string());
     replace_all(text, "@OUTSIDE_FILE@", outside.string());
     replace_all(text, "@PORT@", std::to_string(listener.port));
     replace_all(text, "@HARNESS_PID@", std::to_string(getpid()));
     replace_all(text, "@SECRET_NAME@", secret_name);
-    names.push_back(e.path().stem().string());
-    programs.push_back(text);
+    return text;
   }
-  ASSERT_GE(names.size(), 11u);
 
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<he::ExecResult> results = box.run(programs);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  unsetenv(secret_name.c_str());
-
-  // We are still here (the harness survived), and the run finished.
-  ASSERT_EQ(results.size(), programs.size());
-  std::map<std::string, he::ExecResult> by_name;
-  for (size_t i = 0; i < names.size(); ++i) {
-    const auto& r = results[i];
-    by_name[names[i]] = r;
-    std::fprintf(stderr, "[humaneval] hostile %-16s %-13s %5.2f s  %s\n", names[i].c_str(),
-                 std::string(he::to_string(r.status)).c_str(), r.wall_s, r.reason.c_str());
-    EXPECT_FALSE(r.passed()) << names[i] << " escaped: " << r.stdout_tail;
-    EXPECT_NE(r.status, he::ExecStatus::kSandboxError) << names[i] << ": " << r.reason;
-    EXPECT_FALSE(r.reason.empty()) << names[i];
-    EXPECT_EQ(r.stdout_tail.find("ESCAPED"), std::string::npos) << names[i] << ": " << r.stdout_tail;
+  void expect_unchanged() const {
+    EXPECT_EQ(read_file(canary), "canary: must not change\n");
+    struct stat canary_after {};
+    ASSERT_EQ(stat(canary.c_str(), &canary_after), 0);
+    EXPECT_EQ(canary_after.st_mode, canary_before.st_mode);
+    EXPECT_EQ(canary_after.st_mtim.tv_sec, canary_before.st_mtim.tv_sec);
+    EXPECT_EQ(canary_after.st_mtim.tv_nsec, canary_before.st_mtim.tv_nsec);
+    std::vector<std::string> listing;
+    for (const auto& e : fs::directory_iterator(guarded.path())) listing.push_back(e.path().filename().string());
+    EXPECT_EQ(listing, std::vector<std::string>{"canary.txt"});
+    EXPECT_FALSE(fs::exists(outside));
+    EXPECT_FALSE(fs::exists("/dev/shm/engram-he-pwned"));
+    EXPECT_FALSE(fs::exists("/var/tmp/engram-he-pwned"));
   }
-  std::fprintf(stderr, "[humaneval] hostile corpus: %zu programs in %.2f s\n", names.size(), secs);
+};
 
-  // How each one failed.
+// How each program failed.
+void expect_failure_kinds(std::map<std::string, he::ExecResult>& by_name, const he::Sandbox& box) {
   EXPECT_TRUE(by_name["fork_bomb"].status == he::ExecStatus::kTimeout ||
               by_name["fork_bomb"].status == he::ExecStatus::kCrashed)
       << by_name["fork_bomb"].reason;
@@ -180,43 +161,78 @@ TEST(HumanEvalHostile, CorpusIsContained) {
   }
   EXPECT_NE(by_name["read_env"].reason.find("secret not visible"), std::string::npos) << by_name["read_env"].reason;
   EXPECT_NE(by_name["kill_parent"].reason.find("harness not signalled"), std::string::npos);
+}
 
-  // Nothing outside changed.
-  EXPECT_EQ(read_file(canary), "canary: must not change\n");
-  struct stat canary_after {};
-  ASSERT_EQ(stat(canary.c_str(), &canary_after), 0);
-  EXPECT_EQ(canary_after.st_mode, canary_before.st_mode);
-  EXPECT_EQ(canary_after.st_mtim.tv_sec, canary_before.st_mtim.tv_sec);
-  EXPECT_EQ(canary_after.st_mtim.tv_nsec, canary_before.st_mtim.tv_nsec);
-  std::vector<std::string> listing;
-  for (const auto& e : fs::directory_iterator(guarded.path())) listing.push_back(e.path().filename().string());
-  EXPECT_EQ(listing, std::vector<std::string>{"canary.txt"});
-  EXPECT_FALSE(fs::exists(outside));
-  EXPECT_FALSE(fs::exists("/dev/shm/engram-he-pwned"));
-  EXPECT_FALSE(fs::exists("/var/tmp/engram-he-pwned"));
+// Nothing left running under the sandbox uids (the daemon and the fork bomb's children).
+void expect_no_processes_left(const he::Sandbox& box) {
+  auto count = [&] {
+    int n = 0;
+    for (uint32_t uid : box.uids()) n += processes_with_uid_in(uid, uid);
+    return n;
+  };
+  int left = count();
+  for (int i = 0; i < 50 && left > 0; ++i) {  // reaping by the kernel may lag a moment
+    usleep(20000);
+    left = count();
+  }
+  EXPECT_EQ(left, 0) << "processes left behind under the sandbox uids";
+}
+
+}  // namespace
+
+TEST(HumanEvalHostile, CorpusIsContained) {
+  const fs::path corpus = engram::testing::source_dir() / "tests" / "data" / "humaneval" / "hostile";
+  ASSERT_TRUE(fs::is_directory(corpus)) << corpus;
+
+  he::SandboxConfig config;  // the defaults, but a smaller memory limit: the bomb hits it sooner
+  config.memory_bytes = 256ull << 20;
+  he::Sandbox box(config);
+  const he::Isolation& iso = box.isolation();
+  std::fprintf(stderr, "[humaneval] hostile corpus, isolation: %s\n", iso.to_json().dump().c_str());
+  if (!iso.contains_hostile()) {
+    // Say exactly what is missing: on this machine the corpus could escape.
+    GTEST_SKIP() << "the sandbox cannot contain the hostile corpus on this machine: " << iso.to_json().dump();
+  }
+
+  Targets targets;
+  ASSERT_TRUE(targets.listener.reachable_from_host()) << "the test's own listener does not work";
+  std::vector<std::string> names, programs;
+  for (const auto& e : fs::directory_iterator(corpus)) {
+    if (e.path().extension() != ".py") continue;
+    names.push_back(e.path().stem().string());
+    programs.push_back(targets.substitute(read_file(e.path())));
+  }
+  ASSERT_GE(names.size(), 11u);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<he::ExecResult> results = box.run(programs);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // We are still here (the harness survived), and the run finished.
+  ASSERT_EQ(results.size(), programs.size());
+  std::map<std::string, he::ExecResult> by_name;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const auto& r = results[i];
+    by_name[names[i]] = r;
+    std::fprintf(stderr, "[humaneval] hostile %-16s %-13s %5.2f s  %s\n", names[i].c_str(),
+                 std::string(he::to_string(r.status)).c_str(), r.wall_s, r.reason.c_str());
+    EXPECT_FALSE(r.passed()) << names[i] << " escaped: " << r.stdout_tail;
+    EXPECT_NE(r.status, he::ExecStatus::kSandboxError) << names[i] << ": " << r.reason;
+    EXPECT_FALSE(r.reason.empty()) << names[i];
+    EXPECT_EQ(r.stdout_tail.find("ESCAPED"), std::string::npos) << names[i] << ": " << r.stdout_tail;
+  }
+  std::fprintf(stderr, "[humaneval] hostile corpus: %zu programs in %.2f s\n", names.size(), secs);
+  expect_failure_kinds(by_name, box);
+  targets.expect_unchanged();
 
   // No connection reached the host's loopback.
   if (iso.net_ns) {
-    EXPECT_FALSE(listener.got_connection()) << "a sandboxed program connected to the host's loopback";
+    EXPECT_FALSE(targets.listener.got_connection()) << "a sandboxed program connected to the host's loopback";
     EXPECT_NE(by_name["network"].reason.find("no connection"), std::string::npos) << by_name["network"].reason;
   } else {
     std::fprintf(stderr, "[humaneval] NOTE: no network namespace on this machine: network access is NOT contained\n");
   }
-
-  // Nothing left running under the sandbox uids (the daemon and the fork bomb's children).
-  if (iso.uid_drop && !box.config().shared_uid) {
-    auto count = [&] {
-      int n = 0;
-      for (uint32_t uid : box.uids()) n += processes_with_uid_in(uid, uid);
-      return n;
-    };
-    int left = count();
-    for (int i = 0; i < 50 && left > 0; ++i) {  // reaping by the kernel may lag a moment
-      usleep(20000);
-      left = count();
-    }
-    EXPECT_EQ(left, 0) << "processes left behind under the sandbox uids";
-  }
+  if (iso.uid_drop && !box.config().shared_uid) expect_no_processes_left(box);
 }
 
 TEST(HumanEvalHostile, HostileCompletionsScoreAsFailures) {
