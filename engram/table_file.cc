@@ -19,6 +19,9 @@ constexpr uint64_t kAlignment = 4096;
 // Limits that only a corrupt header exceeds; they keep a bad count from allocating gigabytes.
 constexpr uint64_t kMaxLayers = 1024;
 constexpr uint64_t kMaxHeads = 4096;
+// A table larger than memory is written through the page cache; flushing and dropping what was
+// written every so often keeps the writer from filling the machine's memory with dirty pages.
+constexpr uint64_t kDropWrittenEvery = uint64_t{256} << 20;
 
 uint64_t align_up(uint64_t x) { return (x + kAlignment - 1) / kAlignment * kAlignment; }
 
@@ -199,6 +202,12 @@ void TableFileWriter::write_at(uint64_t offset, const void* data, std::size_t by
     in += n;
     offset += static_cast<uint64_t>(n);
     bytes -= static_cast<std::size_t>(n);
+    bytes_since_drop_ += static_cast<uint64_t>(n);
+  }
+  if (bytes_since_drop_ >= kDropWrittenEvery) {
+    bytes_since_drop_ = 0;
+    if (::fdatasync(fd_) != 0) throw std::runtime_error(temporary_ + ": flush failed: " + std::strerror(errno));
+    ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED);  // advice only: a failure leaves the pages cached
   }
 }
 
@@ -288,6 +297,7 @@ std::shared_ptr<const TableFile> TableFile::open(const std::string& path, bool v
   file->data_ = static_cast<uint8_t*>(address);
   // Lookups are random rows: read-ahead would only pull in pages no lookup asked for.
   ::madvise(file->data_, file->size_, MADV_RANDOM);
+  ::posix_fadvise(file->fd_, 0, 0, POSIX_FADV_RANDOM);
 
   if (std::memcmp(file->data_, kMagic, sizeof kMagic) != 0) {
     throw file_error(path, "magic", "not an Engram table file (expected \"ENGRMTBL\")");
@@ -376,6 +386,8 @@ std::size_t TableFile::layer_index(int64_t layer_id) const {
 const TableLayout& TableFile::layer(int64_t layer_id) const { return layers_[layer_index(layer_id)]; }
 
 const uint8_t* TableFile::rows(int64_t layer_id) const { return data_ + data_offsets_[layer_index(layer_id)]; }
+
+uint64_t TableFile::data_offset(int64_t layer_id) const { return data_offsets_[layer_index(layer_id)]; }
 
 void TableFile::expect(TableDtype dtype, const std::vector<TableLayout>& expected) const {
   if (dtype != dtype_) {

@@ -110,7 +110,12 @@ TEST(SpeedPlan, TierOptionsAreChecked) {
   }
   o.engram_table = "host";
   o.workload = "nano-vllm";
-  EXPECT_THROW(validate(o), std::invalid_argument);  // offload is measured on the sweep workload
+  EXPECT_NO_THROW(validate(o));  // table 4: the nano-vLLM workload with host tables
+  o.engram_table_file = "tables.engram";
+  EXPECT_THROW(validate(o), std::invalid_argument);  // a table file is for the disk tier
+  o.engram_table = "disk";
+  EXPECT_NO_THROW(validate(o));
+  o.engram_table_file.clear();
   o.workload = "sweep";
   o.engram_table = "device";
   o.engram_cache_rows = 10;

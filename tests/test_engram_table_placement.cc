@@ -1,0 +1,155 @@
+// Tables created where they live: a model whose Engram tables are in the host or disk tier holds no
+// table tensor (its parameters and buffers are the backbone's alone), its tables are filled straight
+// from the seeded initial values (into host memory, or streamed into a table file), and its logits
+// equal those of the same preset and seed with the tables in the module (the device tier).
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "baselines/nn/causal_lm.h"
+#include "baselines/presets.h"
+#include "engram/engram_tables.h"
+#include "engram/table_init.h"
+#include "harness/engram_speed.h"
+#include "harness/speed/speed_model.h"
+
+namespace engram {
+namespace {
+
+namespace fs = std::filesystem;
+
+model::CausalLM tiny_engram(bool tables_in_module, uint64_t seed) {
+  model::ModelConfig config = model::find_preset("tiny-engram").config;
+  config.engram->table_in_module = tables_in_module;
+  auto hashing = std::make_shared<const NgramHashMapping>(config.engram->hash, harness::synthetic_lookup_table());
+  model::CausalLM lm(config, hashing);
+  lm->init_weights(seed);
+  lm->eval();
+  return lm;
+}
+
+struct WeightCensus {
+  int64_t bytes = 0;
+  int64_t largest_numel = 0;
+};
+
+WeightCensus census(const torch::nn::Module& module) {
+  WeightCensus out;
+  for (const auto& tensor : module.parameters(true)) {
+    out.bytes += tensor.numel() * static_cast<int64_t>(tensor.element_size());
+    out.largest_numel = std::max(out.largest_numel, tensor.numel());
+  }
+  for (const auto& tensor : module.buffers(true)) {
+    out.bytes += tensor.numel() * static_cast<int64_t>(tensor.element_size());
+    out.largest_numel = std::max(out.largest_numel, tensor.numel());
+  }
+  return out;
+}
+
+class TablePlacement : public ::testing::Test {
+ protected:
+  static constexpr uint64_t kSeed = 23;
+  void SetUp() override {
+    on_device_ = tiny_engram(true, kSeed);
+    const int64_t vocab = on_device_->config().vocab_size;
+    prompt_ = at::randint(0, std::min<int64_t>(vocab, 98989), {2, 12}, at::kLong);
+    torch::NoGradGuard no_grad;
+    want_ = on_device_->forward(prompt_);
+  }
+  std::string table_path() const {
+    return (fs::temp_directory_path() / ("engram_placement_" + std::to_string(::getpid()) + ".engram")).string();
+  }
+  model::CausalLM on_device_{nullptr};
+  at::Tensor prompt_, want_;
+};
+
+TEST_F(TablePlacement, ModuleWithoutTablesHoldsTheBackboneAlone) {
+  model::CausalLM offloaded = tiny_engram(false, kSeed);
+  const std::vector<Engram> layers = offloaded->engram_layers();
+  ASSERT_EQ(layers.size(), 2u);
+  const int64_t table_bytes = engram_table_bytes(on_device_->engram_layers());
+  EXPECT_EQ(engram_table_bytes(layers), table_bytes);
+  EXPECT_GT(table_bytes, 0);
+  const WeightCensus with_tables = census(*on_device_), without = census(*offloaded);
+  EXPECT_EQ(without.bytes, with_tables.bytes - table_bytes);
+  int64_t smallest_table = std::numeric_limits<int64_t>::max();
+  for (const Engram& layer : layers) {
+    EXPECT_FALSE(layer->multi_head_embedding->holds_table());
+    smallest_table = std::min(smallest_table, layer->multi_head_embedding->table_rows() * layer->multi_head_embedding->head_dim());
+  }
+  EXPECT_LT(without.largest_numel, smallest_table) << "a tensor as large as a table is still in the module";
+  for (const auto& item : offloaded->named_parameters(true)) {
+    EXPECT_EQ(item.key().find("multi_head_embedding.embedding"), std::string::npos) << item.key();
+  }
+  // Without a store the module says where its table went instead of failing somewhere deeper.
+  torch::NoGradGuard no_grad;
+  try {
+    offloaded->forward(prompt_);
+    FAIL() << "a model without its tables ran with no store attached";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("attach the store"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(TablePlacement, HostAndDiskTablesFromTheSeedGiveTheDeviceTiersLogits) {
+  model::CausalLM offloaded = tiny_engram(false, kSeed);
+  const std::vector<Engram> layers = offloaded->engram_layers();
+  const TableRowSource seeded = initial_rows(kSeed, offloaded->config().initializer_range);
+  torch::NoGradGuard no_grad;
+
+  offloaded->attach_engram_tables(make_host_table_store(layers, {}, seeded));
+  EXPECT_TRUE(at::equal(offloaded->forward(prompt_), want_)) << "host tier";
+
+  const std::string path = table_path();
+  stream_table_file(path, table_layouts(layers), at::kFloat, seeded, /*chunk_rows=*/1000);
+  const auto file = TableFile::open(path, /*verify_rows=*/true);  // every chunk checksum holds
+  TableStoreOptions options;
+  options.cache_rows = 128;
+  options.fetch_threads = 2;
+  offloaded->attach_engram_tables(make_disk_table_store(file, layers, options));
+  EXPECT_TRUE(at::equal(offloaded->forward(prompt_), want_)) << "disk tier";
+  // The file holds exactly the rows the device tier's weights hold.
+  for (const Engram& layer : on_device_->engram_layers()) {
+    const at::Tensor weight = layer->multi_head_embedding->embedding->weight.contiguous();
+    EXPECT_EQ(0, std::memcmp(file->rows(layer->layer_id()), weight.data_ptr(), weight.nbytes())) << layer->layer_id();
+  }
+  offloaded->attach_engram_tables(nullptr);
+  fs::remove(path);
+}
+
+TEST_F(TablePlacement, InitialRowsDoNotDependOnHowATableIsSplit) {
+  at::Tensor whole = at::empty({3 * kInitBlockRows + 17, 5});
+  fill_initial_rows(whole, 9, 2, 0, 0.02);
+  at::Tensor tail = at::empty({kInitBlockRows + 17, 5});
+  fill_initial_rows(tail, 9, 2, 2 * kInitBlockRows, 0.02);
+  EXPECT_TRUE(at::equal(whole.narrow(0, 2 * kInitBlockRows, kInitBlockRows + 17), tail));
+  at::Tensor other_layer = at::empty({kInitBlockRows + 17, 5});
+  fill_initial_rows(other_layer, 9, 3, 2 * kInitBlockRows, 0.02);
+  EXPECT_FALSE(at::equal(other_layer, tail));
+  EXPECT_NEAR(whole.std().item<double>(), 0.02, 0.001);
+  EXPECT_THROW(fill_initial_rows(tail, 9, 2, 5, 0.02), std::invalid_argument);
+}
+
+TEST(SpeedModelTables, HostAndDiskTierSpeedModelsKeepTablesOutOfTheModule) {
+  for (const std::string tier : {"host", "disk"}) {
+    harness::speed::EngramTablePlacement placement;
+    placement.tier = tier;
+    const harness::speed::SpeedModel built =
+        harness::speed::build_speed_model("tiny-dense+engram=2M", "float32", "cpu", 4, std::nullopt, placement);
+    ASSERT_TRUE(built.tables) << tier;
+    EXPECT_EQ(built.tables->tier, tier);
+    EXPECT_GE(built.tables->table_parameters, 2000000) << tier;
+    EXPECT_EQ(census(*built.model).bytes + built.tables->table_bytes,
+              census(*harness::speed::build_speed_model("tiny-dense+engram=2M", "float32", "cpu", 4, std::nullopt).model).bytes)
+        << tier;
+    if (tier == "disk") {
+      EXPECT_TRUE(built.tables->temporary_file);
+      EXPECT_TRUE(fs::exists(built.tables->path));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace engram
