@@ -135,7 +135,10 @@ std::shared_ptr<TableStore> make_host_table_store(const std::vector<Engram>& lay
         rows_from(layout, b * kInitBlockRows, block);
       }
     });
-    rows.push_back({layout, static_cast<const uint8_t*>(table.data_ptr())});
+    HostRows layer_rows;
+    layer_rows.layout = layout;
+    layer_rows.data = static_cast<const uint8_t*>(table.data_ptr());
+    rows.push_back(std::move(layer_rows));
     owned->push_back(std::move(table));
   }
   return std::make_shared<OffloadedTableStore>("host", dtype, std::move(rows), owned, options);

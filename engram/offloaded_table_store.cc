@@ -128,7 +128,7 @@ struct OffloadedTableStore::State {
   void run(LayerTable& table, Fetch& fetch);
   void plan(LayerTable& table, Fetch& fetch);
   void copy_rows(const LayerTable& table, const Fetch& fetch, at::Tensor& staging);
-  void to_device(LayerTable& table, Fetch& fetch, const at::Tensor& staging);
+  void to_device(Fetch& fetch, const at::Tensor& staging);
   at::Tensor assemble(LayerTable& table, Fetch& fetch);
   void admit_to_cache(LayerTable& table, const Fetch& fetch);
 };
@@ -218,7 +218,7 @@ void OffloadedTableStore::State::copy_rows(const LayerTable& table, const Fetch&
   for (auto& helper : helpers) helper.get();
 }
 
-void OffloadedTableStore::State::to_device(LayerTable& table, Fetch& fetch, const at::Tensor& staging) {
+void OffloadedTableStore::State::to_device(Fetch& fetch, const at::Tensor& staging) {
 #ifdef ENGRAM_HAVE_CUDA
   // The copies run on the side stream, so they overlap the compute stream's preceding layers. The
   // job waits on the event (this thread only): "done" then means the rows are on the device, and
@@ -230,7 +230,7 @@ void OffloadedTableStore::State::to_device(LayerTable& table, Fetch& fetch, cons
   fetch.copied->record(*copy_stream);
   fetch.copied->synchronize();
 #else
-  (void)table, (void)fetch, (void)staging;
+  (void)fetch, (void)staging;
   throw std::runtime_error(tier + " table store: this build has no CUDA support for device " + options.device.str());
 #endif
 }
@@ -242,7 +242,7 @@ void OffloadedTableStore::State::run(LayerTable& table, Fetch& fetch) {
   at::Tensor staging = table.staging.take_rows(misses, table.rows.layout.dim, dtype, to_gpu);
   copy_rows(table, fetch, staging);
   if (to_gpu) {
-    to_device(table, fetch, staging);
+    to_device(fetch, staging);
   } else {
     fetch.fetched = staging;  // host memory is the compute memory
   }
