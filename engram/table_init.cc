@@ -6,18 +6,15 @@
 #include <stdexcept>
 #include <string>
 
+#include "engram/table_file.h"
+
 namespace engram {
 namespace {
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
+// The table file's checksum mixes well enough to decorrelate neighbouring blocks' seeds.
 uint64_t block_seed(uint64_t seed, int64_t layer_id, int64_t block) {
-  return splitmix64(splitmix64(splitmix64(seed) ^ static_cast<uint64_t>(layer_id)) ^ static_cast<uint64_t>(block));
+  const uint64_t key[3] = {seed, static_cast<uint64_t>(layer_id), static_cast<uint64_t>(block)};
+  return checksum64(key, sizeof key);
 }
 
 }  // namespace
