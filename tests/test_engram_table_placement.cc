@@ -1,7 +1,8 @@
 // Tables created where they live: a model whose Engram tables are in the host or disk tier holds no
 // table tensor (its parameters and buffers are the backbone's alone), its tables are filled straight
-// from the seeded initial values (into host memory, or streamed into a table file), and its logits
-// equal those of the same preset and seed with the tables in the module (the device tier).
+// from the seeded initial values (into host memory, or streamed into a table file) or from a
+// checkpoint's safetensors, and its logits equal those of the same preset and seed with the tables
+// in the module (the device tier).
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,12 +10,16 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "baselines/nn/causal_lm.h"
 #include "baselines/presets.h"
 #include "engram/engram_tables.h"
 #include "engram/table_init.h"
 #include "harness/engram_speed.h"
+#include "harness/io/hf_config.h"
+#include "harness/io/safetensors.h"
+#include "harness/model_loader.h"
 #include "harness/speed/speed_model.h"
 
 namespace engram {
@@ -131,6 +136,28 @@ TEST_F(TablePlacement, InitialRowsDoNotDependOnHowATableIsSplit) {
   EXPECT_FALSE(at::equal(other_layer, tail));
   EXPECT_NEAR(whole.std().item<double>(), 0.02, 0.001);
   EXPECT_THROW(fill_initial_rows(tail, 9, 2, 5, 0.02), std::invalid_argument);
+}
+
+// A checkpoint's tables stream from its safetensors into the store; the module never holds them.
+TEST_F(TablePlacement, CheckpointTablesStreamIntoTheStore) {
+  const fs::path dir = fs::temp_directory_path() / ("engram_placement_ckpt_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "config.json") << io::to_hf_json(on_device_->config()).dump();
+  std::vector<std::pair<std::string, at::Tensor>> tensors;
+  for (const auto& item : on_device_->named_parameters(true)) tensors.emplace_back(item.key(), item.value().detach());
+  for (const auto& item : on_device_->named_buffers(true)) tensors.emplace_back(item.key(), item.value());
+  io::write_safetensors((dir / "model.safetensors").string(), tensors);
+
+  harness::LoadedModel loaded = harness::load_causal_lm(dir.string(), harness::synthetic_lookup_table(), false);
+  EXPECT_EQ(loaded.engram_tables.size(), 2u);
+  EXPECT_EQ(census(*loaded.model).bytes, census(*on_device_).bytes - engram_table_bytes(on_device_->engram_layers()));
+  harness::speed::EngramTablePlacement placement;
+  placement.tier = "host";
+  const auto placed = harness::speed::place_engram_tables(loaded.model, placement,
+                                                          harness::speed::checkpoint_rows(loaded.engram_tables));
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(at::equal(loaded.model->forward(prompt_), want_));
+  fs::remove_all(dir);
 }
 
 TEST(SpeedModelTables, HostAndDiskTierSpeedModelsKeepTablesOutOfTheModule) {
