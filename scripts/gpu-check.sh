@@ -117,7 +117,11 @@ done
 # 4. Table 4. bfloat16 tables, 2 bytes a parameter, pinned in host memory: keep a third of it spare.
 available_kb=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
 fit=$(( available_kb * 1024 * 2 / 3 / 2 ))
-params=${ENGRAM_TABLE_PARAMS:-$(( fit > 100000000000 ? 100000000000 : fit ))}
+# 25B parameters (50 GB pinned) when they fit: above the 20B floor, and quick to fill and pin.
+params=${ENGRAM_TABLE_PARAMS:-$(( fit > 25000000000 ? 25000000000 : fit ))}
+if [ "${ENGRAM_TABLE_PARAMS:-}" = "" ] && [ "$params" -lt 20000000000 ]; then
+  echo "host memory allows only $params table parameters (< 20B); measuring with that" | tee -a "$OUT/log.txt"
+fi
 seqs=${ENGRAM_T4_SEQS:-64}
 echo "{\"engram_table_parameters\": \"$params\", \"mem_available_kb\": $available_kb, \"num_seqs\": $seqs}" > "$OUT/table4_setup.json"
 t4=(--device cuda --dtype bfloat16 --workload nano-vllm --num-seqs "$seqs" --batch auto --output-format json)
