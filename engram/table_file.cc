@@ -93,6 +93,25 @@ class HeaderReader {
   std::size_t position_ = 0;
 };
 
+// One layer's id, rows, dim and head offsets, each checked before the next is read.
+TableLayout read_layout(HeaderReader& header, const std::string& path, const std::string& prefix) {
+  TableLayout layer;
+  layer.layer_id = static_cast<int64_t>(header.u64(prefix + ".layer_id"));
+  const uint64_t rows = header.u64(prefix + ".rows");
+  const uint64_t dim = header.u64(prefix + ".dim");
+  const uint64_t heads = header.u64(prefix + ".heads");
+  if (rows == 0 || rows > (uint64_t{1} << 40)) throw file_error(path, prefix + ".rows", "out of range: " + std::to_string(rows));
+  if (dim == 0 || dim > (uint64_t{1} << 20)) throw file_error(path, prefix + ".dim", "out of range: " + std::to_string(dim));
+  if (heads == 0 || heads > kMaxHeads) throw file_error(path, prefix + ".heads", "out of range: " + std::to_string(heads));
+  layer.rows = static_cast<int64_t>(rows);
+  layer.dim = static_cast<int64_t>(dim);
+  for (uint64_t h = 0; h < heads; ++h) {
+    layer.head_offsets.push_back(static_cast<int64_t>(header.u64(prefix + ".head_offsets[" + std::to_string(h) + "]")));
+  }
+  validate_layout(path, layer, prefix);
+  return layer;
+}
+
 }  // namespace
 
 std::size_t table_dtype_size(TableDtype dtype) {
@@ -323,20 +342,8 @@ std::shared_ptr<const TableFile> TableFile::open(const std::string& path, bool v
   file->chunk_rows_ = static_cast<int64_t>(chunk_rows);
   for (uint32_t i = 0; i < layer_count; ++i) {
     const std::string prefix = "layers[" + std::to_string(i) + "]";
-    TableLayout layer;
-    layer.layer_id = static_cast<int64_t>(header.u64(prefix + ".layer_id"));
-    const uint64_t rows = header.u64(prefix + ".rows");
-    const uint64_t dim = header.u64(prefix + ".dim");
-    const uint64_t heads = header.u64(prefix + ".heads");
-    if (rows == 0 || rows > (uint64_t{1} << 40)) throw file_error(path, prefix + ".rows", "out of range: " + std::to_string(rows));
-    if (dim == 0 || dim > (uint64_t{1} << 20)) throw file_error(path, prefix + ".dim", "out of range: " + std::to_string(dim));
-    if (heads == 0 || heads > kMaxHeads) throw file_error(path, prefix + ".heads", "out of range: " + std::to_string(heads));
-    layer.rows = static_cast<int64_t>(rows);
-    layer.dim = static_cast<int64_t>(dim);
-    for (uint64_t h = 0; h < heads; ++h) {
-      layer.head_offsets.push_back(static_cast<int64_t>(header.u64(prefix + ".head_offsets[" + std::to_string(h) + "]")));
-    }
-    validate_layout(path, layer, prefix);
+    TableLayout layer = read_layout(header, path, prefix);
+    const auto rows = static_cast<uint64_t>(layer.rows), dim = static_cast<uint64_t>(layer.dim);
     for (const TableLayout& earlier : file->layers_) {
       if (earlier.layer_id == layer.layer_id) {
         throw file_error(path, prefix + ".layer_id", "layer " + std::to_string(layer.layer_id) + " appears twice");
