@@ -18,6 +18,9 @@ struct EngramConfig {
   int hc_mult = 4;              // hyper-connection branches; 1 is the plain residual stream
   double short_conv_norm_eps = 1e-5;
   bool conv_zero_init = true;   // the paper's "Engram Conv Zero Init"
+  // Not part of the model's identity (never read from or written to JSON): false when the table
+  // lives in the host or disk tier, so the module allocates no multi_head_embedding.embedding.
+  bool table_in_module = true;
   std::optional<int64_t> tokenizer_vocab_size;  // when given, checked against the lookup table
   // Carried by the golden case files: the raw -> compressed table and the layer a module sits at.
   std::vector<int64_t> lookup_table;

@@ -3,6 +3,7 @@
 #include <ATen/ops/rms_norm.h>
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/init.h>
+#include <c10/core/DefaultDtype.h>
 
 #include <cmath>
 #include <string>
@@ -20,24 +21,33 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
   return at::rms_norm(x, {weight.size(0)}, weight, eps_);
 }
 
-MultiHeadEmbeddingImpl::MultiHeadEmbeddingImpl(const std::vector<int64_t>& table_sizes, int64_t head_dim) {
+MultiHeadEmbeddingImpl::MultiHeadEmbeddingImpl(const std::vector<int64_t>& table_sizes, int64_t head_dim,
+                                               bool allocate_table)
+    : head_dim_(head_dim), dtype_(c10::get_default_dtype_as_scalartype()) {
   std::vector<int64_t> starts;
-  int64_t total = 0;
   for (int64_t n : table_sizes) {
-    starts.push_back(total);
-    total += n;
+    starts.push_back(table_rows_);
+    table_rows_ += n;
   }
   offsets = register_buffer("offsets", torch::tensor(starts, torch::kLong));
-  embedding = register_module("embedding", torch::nn::Embedding(total, head_dim));
+  if (allocate_table) embedding = register_module("embedding", torch::nn::Embedding(table_rows_, head_dim));
 }
 
+torch::Dtype MultiHeadEmbeddingImpl::table_dtype() const {
+  return holds_table() ? embedding->weight.scalar_type() : dtype_;
+}
+
+torch::Device MultiHeadEmbeddingImpl::table_device() const { return offsets.device(); }
+
 void MultiHeadEmbeddingImpl::to(torch::Device device, torch::Dtype dtype, bool non_blocking) {
-  embedding->to(device, dtype, non_blocking);
+  if (holds_table()) embedding->to(device, dtype, non_blocking);
+  dtype_ = dtype;
   offsets.set_data(offsets.to(device, torch::kLong, non_blocking));
 }
 
 void MultiHeadEmbeddingImpl::to(torch::Dtype dtype, bool non_blocking) {
-  embedding->to(dtype, non_blocking);
+  if (holds_table()) embedding->to(dtype, non_blocking);
+  dtype_ = dtype;
 }
 
 void MultiHeadEmbeddingImpl::to(torch::Device device, bool non_blocking) {
@@ -52,12 +62,14 @@ void MultiHeadEmbeddingImpl::attach_table_store(std::shared_ptr<TableStore> stor
 torch::Tensor MultiHeadEmbeddingImpl::forward(const torch::Tensor& hash_ids) {
   if (table_store_) {
     torch::Tensor rows = table_store_->gather(store_layer_id_, hash_ids);
-    TORCH_CHECK(rows.scalar_type() == embedding->weight.scalar_type() && rows.device() == embedding->weight.device(),
-                "Engram layer ", store_layer_id_, ": the attached table store gives ", rows.scalar_type(), " rows on ",
-                rows.device(), " but the model computes in ", embedding->weight.scalar_type(), " on ",
-                embedding->weight.device(), "; build the store for the model's dtype and device");
+    TORCH_CHECK(rows.scalar_type() == table_dtype() && rows.device() == table_device(), "Engram layer ",
+                store_layer_id_, ": the attached table store gives ", rows.scalar_type(), " rows on ", rows.device(),
+                " but the model computes in ", table_dtype(), " on ", table_device(),
+                "; build the store for the model's dtype and device");
     return rows;
   }
+  TORCH_CHECK(holds_table(), "this Engram layer's table lives in a host or disk table store; attach the store "
+              "(CausalLM::attach_engram_tables) before running the model");
   return embedding->forward(hash_ids + offsets);
 }
 
@@ -103,7 +115,8 @@ EngramImpl::EngramImpl(EngramConfig config, std::shared_ptr<const NgramHashMappi
   const int64_t hidden = config_.hidden_size;
   const int64_t engram_hidden = config_.engram_hidden_size();
   multi_head_embedding =
-      register_module("multi_head_embedding", MultiHeadEmbedding(params.table_sizes, config_.head_dim()));
+      register_module("multi_head_embedding",
+                      MultiHeadEmbedding(params.table_sizes, config_.head_dim(), config_.table_in_module));
   short_conv = register_module("short_conv", ShortConv(hidden, config_.kernel_size, config_.conv_dilation(),
                                                        config_.short_conv_norm_eps, config_.hc_mult));
   if (config_.conv_zero_init) {
@@ -125,15 +138,42 @@ void EngramImpl::attach_table_store(std::shared_ptr<TableStore> store) {
   multi_head_embedding->attach_table_store(std::move(store), layer_id_);
 }
 
+EngramImpl::WindowHashes EngramImpl::hash_window(const torch::Tensor& input_ids, const torch::Tensor& history,
+                                                 bool on_cpu) const {
+  const torch::Tensor ids = on_cpu ? input_ids.to(torch::kCPU) : input_ids;
+  const torch::Tensor window = history.defined() ? torch::cat({history.to(ids.device()), ids}, 1) : ids;
+  const int64_t length = ids.size(1);
+  const int64_t id_history = config_.hash.max_ngram_size - 1;
+  WindowHashes out;
+  // Hashing the window from its start is exact for the last `length` positions: their n-grams
+  // reach back at most max_ngram - 1 tokens, all inside the window (or before the sequence start).
+  out.hash_ids = hash_ngrams(*hashing_, window, layer_id_).narrow(1, window.size(1) - length, length);
+  out.next_history = window.narrow(1, std::max<int64_t>(0, window.size(1) - id_history),
+                                   std::min<int64_t>(id_history, window.size(1)));
+  return out;
+}
+
 void EngramImpl::prefetch_rows(const torch::Tensor& input_ids, const EngramState* state) {
   const std::shared_ptr<TableStore>& store = multi_head_embedding->table_store();
   if (!store) return;
   // Hashed on the CPU, where the host and disk tiers read rows; the same window as forward_incremental.
-  const torch::Tensor ids = input_ids.to(torch::kCPU);
-  const torch::Tensor window_ids =
-      state && state->token_ids.defined() ? torch::cat({state->token_ids.to(torch::kCPU), ids}, 1) : ids;
-  const int64_t length = ids.size(1);
-  store->prefetch(layer_id_, hash_ngrams(*hashing_, window_ids, layer_id_).narrow(1, window_ids.size(1) - length, length));
+  const torch::Tensor history = state ? state->token_ids : torch::Tensor();
+  WindowHashes hashes = hash_window(input_ids, history, /*on_cpu=*/true);
+  store->prefetch(layer_id_, hashes.hash_ids);
+  prefetched_ = PrefetchedHashes{input_ids, history, std::move(hashes)};
+}
+
+EngramImpl::WindowHashes EngramImpl::store_hashes(const torch::Tensor& input_ids, const torch::Tensor& history) {
+  const auto same = [](const torch::Tensor& a, const torch::Tensor& b) {
+    return a.defined() ? b.defined() && a.is_same(b) : !b.defined();
+  };
+  // The same token tensors prefetch_rows saw (identity, not contents: comparing device tensors would
+  // synchronise) get the hash ids it computed, which the store matches with its pending fetch.
+  WindowHashes out = prefetched_ && same(prefetched_->input_ids, input_ids) && same(prefetched_->history, history)
+                         ? prefetched_->hashes
+                         : hash_window(input_ids, history, /*on_cpu=*/true);
+  prefetched_.reset();
+  return out;
 }
 
 torch::Tensor EngramImpl::forward(const torch::Tensor& hidden_states, const torch::Tensor& input_ids,
@@ -145,14 +185,12 @@ torch::Tensor EngramImpl::forward(const torch::Tensor& hidden_states, const torc
 torch::Tensor EngramImpl::forward_incremental(const torch::Tensor& hidden_states, const torch::Tensor& input_ids,
                                               EngramState& state, const torch::Tensor& token_mask) {
   const int64_t length = input_ids.size(1);
-  const torch::Tensor ids = input_ids.to(hidden_states.device());
-  const torch::Tensor window_ids = state.token_ids.defined() ? torch::cat({state.token_ids, ids}, 1) : ids;
-  const int64_t id_history = config_.hash.max_ngram_size - 1;
-  // Hashing the window from its start is exact for the last `length` positions: their n-grams
-  // reach back at most max_ngram - 1 tokens, all inside the window (or before the sequence start).
-  const torch::Tensor hash_ids = hash_ngrams(*hashing_, window_ids, layer_id_).narrow(1, window_ids.size(1) - length, length);
-  state.token_ids = window_ids.narrow(1, std::max<int64_t>(0, window_ids.size(1) - id_history),
-                                      std::min<int64_t>(id_history, window_ids.size(1)));
+  // With a table store the rows are read on the CPU, so the hash ids stay there (no device sync).
+  const WindowHashes hashes = multi_head_embedding->table_store()
+                                  ? store_hashes(input_ids, state.token_ids)
+                                  : hash_window(input_ids.to(hidden_states.device()), state.token_ids, /*on_cpu=*/false);
+  const torch::Tensor& hash_ids = hashes.hash_ids;
+  state.token_ids = hashes.next_history;
 
   torch::Tensor value = forward_gated_value(hidden_states, hash_ids);
   // A padded position contributes zero to the convolution, as positions before a sequence start do.

@@ -35,7 +35,9 @@ TORCH_MODULE(RMSNorm);
 
 class MultiHeadEmbeddingImpl : public torch::nn::Module {
  public:
-  MultiHeadEmbeddingImpl(const std::vector<int64_t>& table_sizes, int64_t head_dim);
+  // allocate_table false: the rows live in a table store (host or disk tier) and `embedding` stays
+  // null, so the module's parameters are everything but the table.
+  MultiHeadEmbeddingImpl(const std::vector<int64_t>& table_sizes, int64_t head_dim, bool allocate_table = true);
   // hash_ids [..., heads] -> [..., heads, head_dim]
   torch::Tensor forward(const torch::Tensor& hash_ids);
   // Module::to converts every buffer; the row offsets must stay int64 whatever the compute dtype.
@@ -46,12 +48,21 @@ class MultiHeadEmbeddingImpl : public torch::nn::Module {
   // keeps its name and contents; null detaches.
   void attach_table_store(std::shared_ptr<TableStore> store, int64_t layer_id);
   const std::shared_ptr<TableStore>& table_store() const { return table_store_; }
+  bool holds_table() const { return !embedding.is_empty(); }
+  int64_t table_rows() const { return table_rows_; }
+  int64_t head_dim() const { return head_dim_; }
+  // The dtype and device the table's rows are computed in, whether or not the module holds it.
+  torch::Dtype table_dtype() const;
+  torch::Device table_device() const;
   torch::Tensor offsets;
-  torch::nn::Embedding embedding{nullptr};
+  torch::nn::Embedding embedding{nullptr};  // null when the table lives in a store
 
  private:
   std::shared_ptr<TableStore> table_store_;
   int64_t store_layer_id_ = -1;
+  int64_t table_rows_ = 0;
+  int64_t head_dim_ = 0;
+  torch::Dtype dtype_;  // tracked by to() when there is no embedding
 };
 TORCH_MODULE(MultiHeadEmbedding);
 
@@ -118,7 +129,19 @@ class EngramImpl : public torch::nn::Module {
   torch::nn::ModuleList key_projs, norm1, norm2;
 
  private:
+  struct WindowHashes {
+    torch::Tensor hash_ids;      // [B, T, heads] for the new tokens
+    torch::Tensor next_history;  // the last max_ngram - 1 token ids, for the next step
+  };
+  struct PrefetchedHashes {
+    torch::Tensor input_ids, history;  // the tensors prefetch_rows was given
+    WindowHashes hashes;
+  };
+  WindowHashes hash_window(const torch::Tensor& input_ids, const torch::Tensor& history, bool on_cpu) const;
+  WindowHashes store_hashes(const torch::Tensor& input_ids, const torch::Tensor& history);
   void compute_gated_value(const torch::Tensor& hidden_states, const torch::Tensor& hash_ids, EngramTrace& trace);
+
+  std::optional<PrefetchedHashes> prefetched_;
 
   EngramConfig config_;
   std::shared_ptr<const NgramHashMapping> hashing_;

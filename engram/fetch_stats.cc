@@ -15,6 +15,7 @@ void add_counts(LayerFetchStats& into, const LayerFetchStats& from) {
   into.cache_hits += from.cache_hits;
   into.rows_fetched += from.rows_fetched;
   into.bytes_fetched += from.bytes_fetched;
+  into.unprefetched_steps += from.unprefetched_steps;
   into.fetch_seconds += from.fetch_seconds;
   into.stall_seconds += from.stall_seconds;
 }
@@ -30,6 +31,7 @@ LayerFetchStats summarise(int64_t layer_id, const std::vector<FetchStep>& steps)
     out.cache_hits += step.cache_hits;
     out.rows_fetched += step.rows_fetched;
     out.bytes_fetched += step.bytes_fetched;
+    if (!step.prefetched) ++out.unprefetched_steps;
     out.fetch_seconds += step.fetch_seconds;
     out.stall_seconds += step.stall_seconds;
     fetch.push_back(step.fetch_seconds);

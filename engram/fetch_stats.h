@@ -19,6 +19,7 @@ struct FetchStep {
   int64_t bytes_fetched = 0;
   double fetch_seconds = 0;  // prefetch issued -> rows ready where the layer reads them
   double stall_seconds = 0;  // time the layer's gather waited for the fetch
+  bool prefetched = true;    // false: no prefetch was pending for these ids, so gather fetched them itself
 };
 
 struct Percentiles {
@@ -34,6 +35,7 @@ struct LayerFetchStats {
   int64_t cache_hits = 0;
   int64_t rows_fetched = 0;
   int64_t bytes_fetched = 0;
+  int64_t unprefetched_steps = 0;  // steps whose gather found no prefetch for its ids
   double fetch_seconds = 0;  // sums over steps
   double stall_seconds = 0;
   Percentiles fetch;  // per-step seconds

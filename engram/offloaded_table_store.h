@@ -1,16 +1,19 @@
 #pragma once
-// The fetch pipeline the host and disk tiers share. Each layer's rows sit in host-addressable memory
-// (pinned host memory, or a file mapping whose pages fault in from storage). A prefetch becomes a
-// job on a background coordinator thread that
+// The fetch pipeline the host and disk tiers share. Each layer's rows sit in host memory (pinned
+// when the compute device is a GPU) or in a table file read with pread, so the file's pages never
+// count toward the process's resident memory. A prefetch becomes a job on a background coordinator
+// thread that
 //   1. turns hash ids into table rows, keeps the distinct ones, and looks them up in the hot-row cache;
-//   2. copies the rows that missed into a staging buffer (split over fetch_threads threads, so the
-//      disk tier faults pages in parallel);
-//   3. on CUDA, copies the staging buffer to the device on a side stream and waits for the copy,
-//      so that "done" means the rows are on the device.
-// gather() waits for the job (the stall), assembles cached and fetched rows and expands them back
-// to every lookup with index_select, which moves bits, never rounds: outputs equal the device tier's.
-// On a CPU-only machine steps 1-2 run exactly as on a GPU machine (a worker thread and a staging
-// copy); only step 3 is skipped because host memory is the compute memory.
+//   2. copies the rows that missed into the layer's staging buffer (pinned on CUDA, reused step after
+//      step; split over fetch_threads threads, so the disk tier reads in parallel);
+//   3. on CUDA, copies the staging buffer to the device on one side stream and records an event; the
+//      job waits on that event (never on the device), so "done" means the rows are on the device.
+// gather() uses the pending fetch only when it was for the same hash ids (the same tensor, or equal
+// ids on the CPU); otherwise it fetches now. It waits for the job (the stall), makes the compute
+// stream wait on the copy's event, assembles cached and fetched rows and expands them back to every
+// lookup with index_select, which moves bits, never rounds: outputs equal the device tier's.
+// On a CPU-only machine steps 1-2 and the matching run exactly as on a GPU machine; only step 3 is
+// skipped because host memory is the compute memory.
 
 #include <memory>
 #include <string>
@@ -21,10 +24,14 @@
 
 namespace engram {
 
-// One Engram layer's rows in host-addressable memory, row-major, layout.dim elements per row.
+// One Engram layer's rows, row-major, layout.dim elements per row: in memory at `data`, or (data
+// null) in the open file `fd` from byte `file_offset`.
 struct HostRows {
   TableLayout layout;
   const uint8_t* data = nullptr;
+  int fd = -1;
+  uint64_t file_offset = 0;
+  std::string source;  // names the file in read errors
 };
 
 class OffloadedTableStore : public TableStore {

@@ -19,6 +19,9 @@ constexpr uint64_t kAlignment = 4096;
 // Limits that only a corrupt header exceeds; they keep a bad count from allocating gigabytes.
 constexpr uint64_t kMaxLayers = 1024;
 constexpr uint64_t kMaxHeads = 4096;
+// A table larger than memory is written through the page cache; flushing and dropping what was
+// written every so often keeps the writer from filling the machine's memory with dirty pages.
+constexpr uint64_t kDropWrittenEvery = uint64_t{256} << 20;
 
 uint64_t align_up(uint64_t x) { return (x + kAlignment - 1) / kAlignment * kAlignment; }
 
@@ -89,6 +92,25 @@ class HeaderReader {
   std::size_t size_;
   std::size_t position_ = 0;
 };
+
+// One layer's id, rows, dim and head offsets, each checked before the next is read.
+TableLayout read_layout(HeaderReader& header, const std::string& path, const std::string& prefix) {
+  TableLayout layer;
+  layer.layer_id = static_cast<int64_t>(header.u64(prefix + ".layer_id"));
+  const uint64_t rows = header.u64(prefix + ".rows");
+  const uint64_t dim = header.u64(prefix + ".dim");
+  const uint64_t heads = header.u64(prefix + ".heads");
+  if (rows == 0 || rows > (uint64_t{1} << 40)) throw file_error(path, prefix + ".rows", "out of range: " + std::to_string(rows));
+  if (dim == 0 || dim > (uint64_t{1} << 20)) throw file_error(path, prefix + ".dim", "out of range: " + std::to_string(dim));
+  if (heads == 0 || heads > kMaxHeads) throw file_error(path, prefix + ".heads", "out of range: " + std::to_string(heads));
+  layer.rows = static_cast<int64_t>(rows);
+  layer.dim = static_cast<int64_t>(dim);
+  for (uint64_t h = 0; h < heads; ++h) {
+    layer.head_offsets.push_back(static_cast<int64_t>(header.u64(prefix + ".head_offsets[" + std::to_string(h) + "]")));
+  }
+  validate_layout(path, layer, prefix);
+  return layer;
+}
 
 }  // namespace
 
@@ -199,6 +221,12 @@ void TableFileWriter::write_at(uint64_t offset, const void* data, std::size_t by
     in += n;
     offset += static_cast<uint64_t>(n);
     bytes -= static_cast<std::size_t>(n);
+    bytes_since_drop_ += static_cast<uint64_t>(n);
+  }
+  if (bytes_since_drop_ >= kDropWrittenEvery) {
+    bytes_since_drop_ = 0;
+    if (::fdatasync(fd_) != 0) throw std::runtime_error(temporary_ + ": flush failed: " + std::strerror(errno));
+    ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED);  // advice only: a failure leaves the pages cached
   }
 }
 
@@ -288,6 +316,7 @@ std::shared_ptr<const TableFile> TableFile::open(const std::string& path, bool v
   file->data_ = static_cast<uint8_t*>(address);
   // Lookups are random rows: read-ahead would only pull in pages no lookup asked for.
   ::madvise(file->data_, file->size_, MADV_RANDOM);
+  ::posix_fadvise(file->fd_, 0, 0, POSIX_FADV_RANDOM);
 
   if (std::memcmp(file->data_, kMagic, sizeof kMagic) != 0) {
     throw file_error(path, "magic", "not an Engram table file (expected \"ENGRMTBL\")");
@@ -313,20 +342,8 @@ std::shared_ptr<const TableFile> TableFile::open(const std::string& path, bool v
   file->chunk_rows_ = static_cast<int64_t>(chunk_rows);
   for (uint32_t i = 0; i < layer_count; ++i) {
     const std::string prefix = "layers[" + std::to_string(i) + "]";
-    TableLayout layer;
-    layer.layer_id = static_cast<int64_t>(header.u64(prefix + ".layer_id"));
-    const uint64_t rows = header.u64(prefix + ".rows");
-    const uint64_t dim = header.u64(prefix + ".dim");
-    const uint64_t heads = header.u64(prefix + ".heads");
-    if (rows == 0 || rows > (uint64_t{1} << 40)) throw file_error(path, prefix + ".rows", "out of range: " + std::to_string(rows));
-    if (dim == 0 || dim > (uint64_t{1} << 20)) throw file_error(path, prefix + ".dim", "out of range: " + std::to_string(dim));
-    if (heads == 0 || heads > kMaxHeads) throw file_error(path, prefix + ".heads", "out of range: " + std::to_string(heads));
-    layer.rows = static_cast<int64_t>(rows);
-    layer.dim = static_cast<int64_t>(dim);
-    for (uint64_t h = 0; h < heads; ++h) {
-      layer.head_offsets.push_back(static_cast<int64_t>(header.u64(prefix + ".head_offsets[" + std::to_string(h) + "]")));
-    }
-    validate_layout(path, layer, prefix);
+    TableLayout layer = read_layout(header, path, prefix);
+    const auto rows = static_cast<uint64_t>(layer.rows), dim = static_cast<uint64_t>(layer.dim);
     for (const TableLayout& earlier : file->layers_) {
       if (earlier.layer_id == layer.layer_id) {
         throw file_error(path, prefix + ".layer_id", "layer " + std::to_string(layer.layer_id) + " appears twice");
@@ -376,6 +393,8 @@ std::size_t TableFile::layer_index(int64_t layer_id) const {
 const TableLayout& TableFile::layer(int64_t layer_id) const { return layers_[layer_index(layer_id)]; }
 
 const uint8_t* TableFile::rows(int64_t layer_id) const { return data_ + data_offsets_[layer_index(layer_id)]; }
+
+uint64_t TableFile::data_offset(int64_t layer_id) const { return data_offsets_[layer_index(layer_id)]; }
 
 void TableFile::expect(TableDtype dtype, const std::vector<TableLayout>& expected) const {
   if (dtype != dtype_) {

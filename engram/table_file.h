@@ -78,6 +78,7 @@ class TableFileWriter {
   int fd_ = -1;
   std::vector<uint64_t> data_offsets_;
   std::vector<std::vector<uint64_t>> chunk_checksums_;
+  uint64_t bytes_since_drop_ = 0;  // written since the page cache was last told to drop them
   std::size_t current_layer_ = 0;
   int64_t rows_written_ = 0;  // within the current layer
   Checksum64 chunk_;
@@ -105,6 +106,9 @@ class TableFile {
   const TableLayout& layer(int64_t layer_id) const;
   // The first byte of the layer's rows in the mapping.
   const uint8_t* rows(int64_t layer_id) const;
+  // For reading rows with pread instead (the disk tier: no mapped pages count toward resident memory).
+  int descriptor() const { return fd_; }
+  uint64_t data_offset(int64_t layer_id) const;
 
   // Throws naming the file, the layer and the field where the file differs from what a model expects.
   void expect(TableDtype dtype, const std::vector<TableLayout>& expected) const;

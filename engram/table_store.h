@@ -37,7 +37,8 @@ class TableStore {
   virtual void prefetch(int64_t layer_id, const at::Tensor& hash_ids) = 0;
   // The rows [..., heads, dim] on the compute device, bit-identical to the module's embedding
   // lookup. Uses the pending prefetch when it was for these hash ids (waiting for it is the stall),
-  // otherwise fetches now (all of the fetch is stall).
+  // otherwise fetches now (all of the fetch is stall). The ids are matched on the CPU: pass the
+  // tensor given to prefetch, or CPU ids (device ids are copied to the CPU, a synchronisation).
   virtual at::Tensor gather(int64_t layer_id, const at::Tensor& hash_ids) = 0;
   virtual TableStoreStats stats() const = 0;
   virtual void reset_stats() = 0;

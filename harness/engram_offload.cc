@@ -75,6 +75,7 @@ nlohmann::json to_json(const LayerFetchStats& layer) {
           {"hit_rate", layer.hit_rate()},
           {"rows_fetched", layer.rows_fetched},
           {"bytes_fetched", layer.bytes_fetched},
+          {"unprefetched_steps", layer.unprefetched_steps},
           {"fetch_seconds", layer.fetch_seconds},
           {"stall_seconds", layer.stall_seconds},
           {"fetch_seconds_p50", layer.fetch.p50},
@@ -192,16 +193,13 @@ nlohmann::json to_json(const OffloadRun& run) {
           {"stats", to_json(run.stats)}};
 }
 
-nlohmann::json offload_report_run(const model::CausalLM& model, const OffloadRun& run) {
-  int64_t table_parameters = 0, table_bytes = 0;
-  for (const Engram& layer : model->engram_layers()) {
-    const at::Tensor& weight = layer->multi_head_embedding->embedding->weight;
-    table_parameters += weight.numel();
-    table_bytes += weight.numel() * static_cast<int64_t>(weight.element_size());
-  }
-  const auto milliseconds = [](const Percentiles& p) { return nlohmann::json{{"p50", p.p50 * 1e3}, {"p99", p.p99 * 1e3}}; };
+namespace {
+
+nlohmann::json milliseconds(const Percentiles& p) { return {{"p50", p.p50 * 1e3}, {"p99", p.p99 * 1e3}}; }
+
+nlohmann::json report_layers(const TableStoreStats& stats) {
   nlohmann::json layers = nlohmann::json::array();
-  for (const LayerFetchStats& layer : run.stats.layers) {
+  for (const LayerFetchStats& layer : stats.layers) {
     layers.push_back({{"layer", layer.layer_id},
                       {"rows", layer.rows_fetched},
                       {"bytes", layer.bytes_fetched},
@@ -209,16 +207,57 @@ nlohmann::json offload_report_run(const model::CausalLM& model, const OffloadRun
                       {"stall_ms", milliseconds(layer.stall)},
                       {"overlap_fraction", layer.overlap_fraction()}});
   }
+  return layers;
+}
+
+nlohmann::json hit_rate_or_null(int64_t cache_rows, const TableStoreStats& stats) {
+  return cache_rows > 0 ? nlohmann::json(stats.total().hit_rate()) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json offload_report_run(const model::CausalLM& model, const OffloadRun& run) {
+  const int64_t table_bytes = engram_table_bytes(model->engram_layers());
+  const int64_t element = static_cast<int64_t>(c10::elementSize(engram_table_dtype(model->engram_layers(), "offload")));
   return {{"tier", run.tier},
-          {"table_parameters", table_parameters},
+          {"table_parameters", table_bytes / element},
           {"table_bytes", table_bytes},
           {"cache_rows", run.cache_rows},
-          {"cache_hit_rate", run.cache_rows > 0 ? nlohmann::json(run.stats.total().hit_rate()) : nlohmann::json(nullptr)},
+          {"cache_hit_rate", hit_rate_or_null(run.cache_rows, run.stats)},
           {"tok_s", run.offloaded.tokens_per_second},
           {"device_tok_s", run.device.tokens_per_second},
           {"overhead_pct", 100.0 * run.overhead},
-          {"layers", layers},
+          {"layers", report_layers(run.stats)},
           {"detail", to_json(run)}};
+}
+
+nlohmann::json tier_run_entry(const TierRun& run) {
+  const LayerFetchStats total = run.stats.total();
+  const bool has_baseline = run.baseline_tok_s && *run.baseline_tok_s > 0;
+  return {{"model", run.model},
+          {"tier", run.tier},
+          {"table_parameters", run.table_parameters},
+          {"table_bytes", run.table_bytes},
+          {"device_bytes_saved", run.table_bytes},
+          {"cache_rows", run.cache_rows},
+          {"cache_hit_rate", hit_rate_or_null(run.cache_rows, run.stats)},
+          {"batch", run.batch},
+          {"prompt_tokens", run.prompt_tokens},
+          {"gen_tokens", run.gen_tokens},
+          {"tok_s", run.tok_s},
+          {"baseline_model", run.baseline_model ? nlohmann::json(*run.baseline_model) : nlohmann::json(nullptr)},
+          {"baseline_tok_s", has_baseline ? nlohmann::json(*run.baseline_tok_s) : nlohmann::json(nullptr)},
+          {"overhead_pct", has_baseline ? nlohmann::json(100.0 * (1.0 - run.tok_s / *run.baseline_tok_s)) : nlohmann::json(nullptr)},
+          {"fetch_ms", milliseconds(total.fetch)},
+          {"stall_ms", milliseconds(total.stall)},
+          {"overlap_fraction", total.overlap_fraction()},
+          {"unprefetched_steps", total.unprefetched_steps},
+          {"peak_rss_bytes", run.peak_rss_bytes},
+          {"table_build_seconds", run.table_build_seconds},
+          {"table_file", run.table_file.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.table_file)},
+          {"table_file_reused", run.table_file_reused},
+          {"layers", report_layers(run.stats)},
+          {"detail", to_json(run.stats)}};
 }
 
 nlohmann::json measure_offload_entry(model::CausalLM& model, const std::string& model_name, const OffloadConfig& config,

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include "baselines/nn/causal_lm.h"
@@ -73,6 +74,30 @@ nlohmann::json to_json(const OffloadRun& run);
 // percent, per-layer rows, bytes, fetch and stall p50/p99 in ms and overlap; `detail` keeps
 // to_json(run) with the device timings and the raw counters.
 nlohmann::json offload_report_run(const model::CausalLM& model, const OffloadRun& run);
+
+// One speed point measured with an Engram model's tables in the host or disk tier (the model built
+// without them, harness/speed/speed_model_tables.h), against its backbone alone when measured.
+struct TierRun {
+  std::string model;
+  std::string tier;
+  int64_t cache_rows = 0;
+  int64_t table_parameters = 0;
+  int64_t table_bytes = 0;  // held off the device
+  int64_t batch = 0, prompt_tokens = 0, gen_tokens = 0;
+  double tok_s = 0;  // the row's output tokens per second
+  std::optional<std::string> baseline_model;  // the backbone alone, when the sweep measured it
+  std::optional<double> baseline_tok_s;
+  int64_t peak_rss_bytes = 0;
+  double table_build_seconds = 0;
+  std::string table_file;  // disk tier
+  bool table_file_reused = false;
+  TableStoreStats stats;  // the point's measured runs (warm-up excluded)
+};
+
+// One entry of the report's offload.runs: the report fields (overhead_pct against the backbone,
+// null without one), device_bytes_saved, fetch and stall p50/p99 in ms and the overlap over all
+// layers, unprefetched steps, peak RSS, the table file, per-layer stats and `detail` (to_json(stats)).
+nlohmann::json tier_run_entry(const TierRun& run);
 
 // measure_offload, then offload_report_run with the run's model name and shape (model, batch,
 // prompt_tokens, gen_tokens = decode steps + 1) added; one summary line to `progress` when given.

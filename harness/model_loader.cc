@@ -9,8 +9,9 @@
 
 namespace engram::harness {
 
-LoadedModel load_causal_lm(const std::string& path, const std::vector<int64_t>& lookup_table) {
-  const model::ModelConfig config = io::load_hf_config(path);
+LoadedModel load_causal_lm(const std::string& path, const std::vector<int64_t>& lookup_table, bool tables_in_module) {
+  model::ModelConfig config = io::load_hf_config(path);
+  if (config.engram) config.engram->table_in_module = tables_in_module;
   std::shared_ptr<const NgramHashMapping> hashing;
   if (config.engram) {
     if (lookup_table.empty()) {
@@ -29,6 +30,13 @@ LoadedModel load_causal_lm(const std::string& path, const std::vector<int64_t>& 
     std::smatch match;
     if (std::regex_search(name, match, layer_index) && std::stoll(match[1]) >= config.num_hidden_layers) {
       loaded.ignored_tensors.push_back(name);
+      continue;
+    }
+    static const std::string table_suffix = ".engram.multi_head_embedding.embedding.weight";
+    if (!tables_in_module && name.size() > table_suffix.size() &&
+        name.compare(name.size() - table_suffix.size(), table_suffix.size(), table_suffix) == 0 &&
+        std::regex_search(name, match, layer_index)) {
+      loaded.engram_tables[std::stoll(match[1])] = checkpoint.tensor(name);
       continue;
     }
     tensors.emplace_back(name, checkpoint.tensor(name));

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "baselines/presets.h"
 #include "engram/engram_tables.h"
 #include "engram/fetch_stats.h"
+#include "engram/hash_tensor.h"
 #include "engram/row_cache.h"
 #include "engram/table_file.h"
 #include "harness/engram_speed.h"
@@ -270,7 +272,7 @@ void expect_stats_add_up(const TableStoreStats& stats, const std::vector<Engram>
     EXPECT_EQ(l.steps, steps);
     EXPECT_EQ(l.rows_fetched + l.cache_hits, l.unique_rows);
     EXPECT_LE(l.unique_rows, l.lookups);
-    const int64_t row_bytes = layers[i]->multi_head_embedding->embedding->weight.size(1) * 4;
+    const int64_t row_bytes = layers[i]->multi_head_embedding->head_dim() * 4;
     EXPECT_EQ(l.bytes_fetched, l.rows_fetched * row_bytes);
     EXPECT_GE(l.hit_rate(), 0.0);
     EXPECT_LE(l.hit_rate(), 1.0);
@@ -307,31 +309,52 @@ class EngramTiers : public ::testing::TestWithParam<TierCase> {
         at::Tensor ids = at::randint(0, smallest, {2, 9, heads}, at::kLong);
         if (step > 0) ids.narrow(1, 0, 4).fill_(step % 2);
         const at::Tensor want = layer->multi_head_embedding->embedding->forward(ids.to(device) + layer->multi_head_embedding->offsets);
+        // As the Engram module does: gather with the CPU tensor it prefetched.
         store->prefetch(layer->layer_id(), ids);
-        const at::Tensor got = store->gather(layer->layer_id(), ids.to(device));
+        const at::Tensor got = store->gather(layer->layer_id(), ids);
         ASSERT_TRUE(at::equal(got, want)) << GetParam().name << " step " << step;
       }
     }
     const TableStoreStats stats = store->stats();
     expect_stats_add_up(stats, layers, steps);
+    EXPECT_EQ(stats.total().unprefetched_steps, 0);
     if (GetParam().cache_rows > 0) {
       EXPECT_GT(stats.total().cache_hits, 0);
     }
-    // A gather with no prefetch fetches on the spot; one whose prefetch was for other ids too.
-    store->reset_stats();
-    Engram layer = layers.front();
+    run_mismatched_prefetch(*store, layers.front(), device);
+  }
+
+  // A prefetch for other ids of the same shape is never used for a gather (the rows would be wrong);
+  // the gather fetches its own. A gather with no prefetch too; equal ids in another tensor match.
+  void run_mismatched_prefetch(TableStore& store, Engram layer, c10::Device device) {
+    store.reset_stats();
     const at::Tensor ids = at::randint(0, 50, {1, 3, layer->multi_head_embedding->offsets.size(0)}, at::kLong);
-    store->prefetch(layer->layer_id(), ids + 1);
     const at::Tensor want = layer->multi_head_embedding->embedding->forward(ids.to(device) + layer->multi_head_embedding->offsets);
-    EXPECT_TRUE(at::equal(store->gather(layer->layer_id(), ids.to(device)), want));
-    EXPECT_TRUE(at::equal(store->gather(layer->layer_id(), ids.to(device)), want));
-    EXPECT_EQ(store->stats().layers.at(0).steps, 2);
+    store.prefetch(layer->layer_id(), ids + 1);
+    EXPECT_TRUE(at::equal(store.gather(layer->layer_id(), ids), want)) << "prefetch ids+1, gather ids";
+    EXPECT_EQ(store.stats().layers.at(0).unprefetched_steps, 1);
+    EXPECT_TRUE(at::equal(store.gather(layer->layer_id(), ids), want)) << "gather without a prefetch";
+    EXPECT_EQ(store.stats().layers.at(0).unprefetched_steps, 2);
+    store.prefetch(layer->layer_id(), ids);
+    EXPECT_TRUE(at::equal(store.gather(layer->layer_id(), ids.clone()), want)) << "equal ids, another tensor";
+    const LayerFetchStats layer_stats = store.stats().layers.at(0);
+    EXPECT_EQ(layer_stats.steps, 3);
+    EXPECT_EQ(layer_stats.unprefetched_steps, 2);
   }
 
 };
 
 TEST_P(EngramTiers, TablesAloneEqualTheDeviceTier) { run_tables_alone(c10::Device(c10::kCPU)); }
 
+
+// scripts/gpu-check.sh sets ENGRAM_REQUIRE_CUDA=1: there the CUDA cases must run, never skip.
+TEST(CudaPresence, VisibleWhereTheGpuCheckRequiresIt) {
+  const char* required = std::getenv("ENGRAM_REQUIRE_CUDA");
+  if (required && std::string(required) == "1") {
+    ASSERT_TRUE(torch::cuda::is_available()) << "ENGRAM_REQUIRE_CUDA=1 but LibTorch sees no CUDA device";
+    ASSERT_TRUE(cuda_hash_kernel_compiled()) << "this build has no CUDA hashing kernel";
+  }
+}
 
 TEST_P(EngramTiers, CudaTablesAloneEqualTheDeviceTier) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
@@ -370,6 +393,8 @@ void run_whole_model(model::CausalLM lm, c10::Device device) {
       EXPECT_TRUE(at::equal(offloaded[i], on_device[i])) << tier.name << " forward " << i;
     }
     expect_stats_add_up(store->stats(), lm->engram_layers(), static_cast<int64_t>(offloaded.size()));
+    // Every forward's gather found the prefetch its forward issued (matched by the ids' identity).
+    EXPECT_EQ(store->stats().total().unprefetched_steps, 0) << tier.name;
   }
   EXPECT_TRUE(at::equal(run().back(), on_device.back()));  // detached: the device tier again
 }

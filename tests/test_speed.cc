@@ -110,7 +110,12 @@ TEST(SpeedPlan, TierOptionsAreChecked) {
   }
   o.engram_table = "host";
   o.workload = "nano-vllm";
-  EXPECT_THROW(validate(o), std::invalid_argument);  // offload is measured on the sweep workload
+  EXPECT_NO_THROW(validate(o));  // table 4: the nano-vLLM workload with host tables
+  o.engram_table_file = "tables.engram";
+  EXPECT_THROW(validate(o), std::invalid_argument);  // a table file is for the disk tier
+  o.engram_table = "disk";
+  EXPECT_NO_THROW(validate(o));
+  o.engram_table_file.clear();
   o.workload = "sweep";
   o.engram_table = "device";
   o.engram_cache_rows = 10;
@@ -286,34 +291,64 @@ TEST(SpeedCli, WritesTheChosenFormatAndRejectsUnknownTiers) {
   EXPECT_NE(list_text.find("--batch"), std::string::npos) << list_text;
 }
 
-TEST(SpeedCli, HostTierAddsAnInterleavedOffloadSectionInTheReportFormat) {
+TEST(SpeedCli, HostTierMeasuresTheModelWithItsTablesOffTheDeviceAgainstItsBackbone) {
   const auto out = std::filesystem::temp_directory_path() / "engram_speed_offload_test.json";
   std::filesystem::remove(out);
   const auto [rc, text] = testing::run_engram_bench(
-      "speed --model tiny-engram --batch 2 --prompt-tokens 8 --gen-tokens 3 --repetitions 1 --warmup-max 1 "
-      "--threads 1 --engram-table host --engram-cache-rows 64 --output-format json --output " + out.string());
+      "speed --model tiny-dense,tiny-dense+engram=1M --batch 2 --prompt-tokens 8 --gen-tokens 3 --repetitions 1 "
+      "--warmup-max 1 --threads 1 --engram-table host --engram-cache-rows 64 --output-format json --output " +
+      out.string());
   ASSERT_EQ(rc, 0) << text;
   std::ifstream in(out);
   const nlohmann::json section = nlohmann::json::parse(in);
   ASSERT_TRUE(section.contains("offload")) << section.dump().substr(0, 500);
+  ASSERT_EQ(section["rows"].size(), 2u);
+  EXPECT_TRUE(section["rows"][0]["engram_table"].is_null());  // the backbone has no Engram
+  EXPECT_EQ(section["rows"][1]["engram_table"], "host");
+  EXPECT_EQ(section["rows"][1]["engram_cache_rows"], 64);
   const auto& runs = section["offload"]["runs"];
   ASSERT_EQ(runs.size(), 1u);
   const auto& run = runs[0];
+  EXPECT_EQ(run["model"], "tiny-dense+engram=1M");
   EXPECT_EQ(run["tier"], "host");
   EXPECT_EQ(run["cache_rows"], 64);
-  EXPECT_GT(run["table_parameters"].get<int64_t>(), 0);
-  EXPECT_GT(run["tok_s"].get<double>(), 0);
-  EXPECT_GT(run["device_tok_s"].get<double>(), 0);
+  EXPECT_GE(run["table_parameters"].get<int64_t>(), 1000000);
+  EXPECT_EQ(run["device_bytes_saved"], run["table_bytes"]);
+  EXPECT_EQ(run["baseline_model"], "tiny-dense");
+  EXPECT_DOUBLE_EQ(run["baseline_tok_s"].get<double>(), section["rows"][0]["output_tok_s"].get<double>());
+  EXPECT_DOUBLE_EQ(run["tok_s"].get<double>(), section["rows"][1]["output_tok_s"].get<double>());
   EXPECT_TRUE(run["overhead_pct"].is_number());
-  ASSERT_EQ(run["layers"].size(), 2u);  // tiny-engram's two Engram layers
+  EXPECT_EQ(run["unprefetched_steps"], 0);  // every gather found its forward's prefetch
+  EXPECT_GT(run["peak_rss_bytes"].get<int64_t>(), 0);
+  ASSERT_GE(run["layers"].size(), 1u);
   for (const auto& layer : run["layers"]) {
     EXPECT_GT(layer["rows"].get<int64_t>(), 0);
     const double overlap = layer["overlap_fraction"].get<double>();
     EXPECT_GE(overlap, 0.0);
     EXPECT_LE(overlap, 1.0);
   }
-  EXPECT_NE(text.find("| tiny-engram | host |"), std::string::npos) << text;
+  EXPECT_NE(text.find("| tiny-dense+engram=1M | host |"), std::string::npos) << text;
   std::filesystem::remove(out);
+}
+
+TEST(SpeedCli, DiskTierWritesItsTableFileOnceAndReusesIt) {
+  const auto table = std::filesystem::temp_directory_path() / "engram_speed_disk_test.engram";
+  std::filesystem::remove(table);
+  const std::string command =
+      "speed --model tiny-dense+engram=1M --batch 1 --prompt-tokens 6 --gen-tokens 2 --repetitions 1 --warmup-max 1 "
+      "--threads 1 --engram-table disk --engram-table-file " + table.string() + " --output-format json";
+  for (const bool reused : {false, true}) {
+    const auto [rc, text] = testing::run_engram_bench(command, /*with_stderr=*/false);
+    ASSERT_EQ(rc, 0) << text;
+    const nlohmann::json section = nlohmann::json::parse(text);
+    const auto& run = section["offload"]["runs"][0];
+    EXPECT_EQ(run["tier"], "disk");
+    EXPECT_EQ(run["table_file"], table.string());
+    EXPECT_EQ(run["table_file_reused"], reused);
+    EXPECT_TRUE(run["baseline_tok_s"].is_null());  // no backbone in this sweep
+    EXPECT_TRUE(std::filesystem::exists(table));
+  }
+  std::filesystem::remove(table);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "baselines/nn/attention.h"
+#include "engram/table_init.h"
 
 namespace engram::model {
 
@@ -74,10 +75,11 @@ torch::Tensor CausalLMImpl::forward_hidden(const torch::Tensor& input_ids, KvCac
 
   if (engram_tables_attached_) {
     // Hash ids depend only on tokens, so every Engram layer's fetch starts now and overlaps the
-    // layers before it (paper 2.5). The caller's ids are used as given: usually on the CPU already.
+    // layers before it (paper 2.5). The layers get the same `ids` tensor, which is how each Engram
+    // layer knows its prefetch was for these tokens.
     for (Engram engram_layer : engram_layers()) {
       const auto layer = static_cast<std::size_t>(engram_layer->layer_id());
-      engram_layer->prefetch_rows(input_ids, cache ? &cache->engram[layer] : nullptr);
+      engram_layer->prefetch_rows(ids, cache ? &cache->engram[layer] : nullptr);
     }
   }
   at::Tensor hidden = model->embed_tokens->forward(ids);
@@ -116,6 +118,8 @@ void CausalLMImpl::init_weights(uint64_t seed) {
       return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
     if (name.find("_hc.") != std::string::npos || name.find("hc_head.") != std::string::npos) continue;
+    // Engram tables are drawn below, by engram/table_init.h, the same whichever tier holds them.
+    if (ends_with("multi_head_embedding.embedding.weight")) continue;
     if (ends_with(".bias")) {
       p.zero_();
     } else if (p.dim() == 1) {
@@ -131,6 +135,9 @@ void CausalLMImpl::init_weights(uint64_t seed) {
     if (auto* head = module->as<HyperHeadImpl>()) head->reset_to_mean_read(std, generator);
     if (auto* engram_layer = module->as<EngramImpl>()) {
       if (engram_layer->config().conv_zero_init) engram_layer->short_conv->conv->weight.zero_();
+      if (engram_layer->multi_head_embedding->holds_table()) {
+        fill_initial_rows(engram_layer->multi_head_embedding->embedding->weight, seed, engram_layer->layer_id(), 0, std);
+      }
     }
   }
 }

@@ -53,7 +53,8 @@ class CausalLMImpl : public torch::nn::Module {
   torch::Tensor project(const torch::Tensor& hidden);
   KvCache new_cache() const;
   // Deterministic random weights for benchmarks: N(0, initializer_range) for matrices, ones for norm
-  // gains, zeros for biases, mHC at its mean-read start, Engram's conv zero when configured.
+  // gains, zeros for biases, mHC at its mean-read start, Engram's conv zero when configured. Engram
+  // tables held by the modules get engram/table_init.h's values (a host or disk tier draws the same).
   void init_weights(uint64_t seed);
 
   // The Engram layers, in layer order (empty without Engram).

@@ -1,7 +1,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
 #include <iostream>
 
 #include "engram/atomic_file.h"
@@ -23,6 +22,31 @@ struct SpeedCliOptions {
   std::optional<int64_t> memory_budget;
   harness::speed::SweepOptions sweep;
 };
+
+std::string milliseconds_pair(const nlohmann::json& percentiles) {
+  return fmt::format("{:.3f} / {:.3f}", percentiles["p50"].get<double>(), percentiles["p99"].get<double>());
+}
+
+// One line per point measured with host or disk tables on the terminal; the json output carries the
+// whole section with per-layer stats.
+void print_offload_table(const nlohmann::json& runs) {
+  std::cerr << "| model | tier | batch | prompt | gen | cache rows | table GB off device | baseline tok/s | tok/s "
+               "| overhead % | hit rate | fetch p50/p99 ms | stall p50/p99 ms | overlap | peak RSS GB |\n"
+               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  const auto number_or_dash = [](const nlohmann::json& value, const char* format) {
+    return value.is_null() ? std::string("-") : fmt::format(fmt::runtime(format), value.get<double>());
+  };
+  for (const auto& run : runs) {
+    std::cerr << fmt::format("| {} | {} | {} | {} | {} | {} | {:.2f} | {} | {:.1f} | {} | {} | {} | {} | {:.4f} | {:.2f} |\n",
+                             run["model"].get<std::string>(), run["tier"].get<std::string>(), run["batch"].dump(),
+                             run["prompt_tokens"].dump(), run["gen_tokens"].dump(), run["cache_rows"].dump(),
+                             run["device_bytes_saved"].get<double>() / 1e9, number_or_dash(run["baseline_tok_s"], "{:.1f}"),
+                             run["tok_s"].get<double>(), number_or_dash(run["overhead_pct"], "{:+.2f}"),
+                             number_or_dash(run["cache_hit_rate"], "{:.3f}"), milliseconds_pair(run["fetch_ms"]),
+                             milliseconds_pair(run["stall_ms"]), run["overlap_fraction"].get<double>(),
+                             run["peak_rss_bytes"].get<double>() / 1e9);
+  }
+}
 
 int run_speed(SpeedCliOptions options) {
   namespace speed = harness::speed;
@@ -50,27 +74,7 @@ int run_speed(SpeedCliOptions options) {
                              plan["weight_bytes"].get<int64_t>(), plan["budget_bytes"].get<int64_t>(),
                              plan["budget_source"].get<std::string>());
   }
-  // The offload comparison (device vs host/disk tables, interleaved), one line per point on the
-  // terminal; the json output carries the whole section with per-layer stats.
-  if (section.contains("offload")) {
-    std::cerr << "| model | tier | batch | prompt | gen | cache rows | device tok/s | offloaded tok/s | overhead % | hit rate "
-                 "| overlap (min over layers) | stall p99 ms (max over layers) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-    for (const auto& run : section["offload"]["runs"]) {
-      double overlap = 1, stall = 0;
-      for (const auto& layer : run["layers"]) {
-        overlap = std::min(overlap, layer["overlap_fraction"].get<double>());
-        stall = std::max(stall, layer["stall_ms"]["p99"].get<double>());
-      }
-      std::cerr << fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} | {:.1f} | {:+.2f} | {} | {:.4f} | {:.3f} |\n",
-                               run["model"].get<std::string>(), run["tier"].get<std::string>(), run["batch"].dump(),
-                               run["prompt_tokens"].dump(), run["gen_tokens"].dump(), run["cache_rows"].dump(),
-                               run["device_tok_s"].get<double>(), run["tok_s"].get<double>(),
-                               run["overhead_pct"].get<double>(),
-                               run["cache_hit_rate"].is_null() ? std::string("-")
-                                                               : fmt::format("{:.3f}", run["cache_hit_rate"].get<double>()),
-                               overlap, stall);
-    }
-  }
+  if (section.contains("offload")) print_offload_table(section["offload"]["runs"]);
   if (options.output.empty()) {
     std::cout << (format == speed::OutputFormat::kJson ? section.dump(1) + "\n" : speed::format_rows(rows, format));
     return 0;
@@ -109,8 +113,12 @@ void add_speed_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   cmd->add_option("--max-input", s.nano_vllm.max_input, "nano-vllm: longest input")->capture_default_str();
   cmd->add_option("--max-output", s.nano_vllm.max_output, "nano-vllm: longest output")->capture_default_str();
   cmd->add_option("--length-seed", s.nano_vllm.seed, "nano-vllm: seed of the length draws")->capture_default_str();
-  cmd->add_option("--engram-table", s.engram_table, "device, or host | disk: also measure offloaded tables against device ones, interleaved")
+  cmd->add_option("--engram-table", s.engram_table,
+                  "device | host | disk: where Engram tables live (host and disk: never on the device; list the "
+                  "backbone first, e.g. --model P,P+engram=20B, to compare against it)")
       ->capture_default_str();
+  cmd->add_option("--engram-table-file", s.engram_table_file,
+                  "disk tier: the table file (written when absent, reused when it fits; default: a temporary file)");
   cmd->add_option("--engram-cache-rows", s.engram_cache_rows, "hot-row cache of the host/disk tiers")->capture_default_str();
   cmd->add_option("--memory-budget", o->memory_budget, "batch auto: plan for this many bytes instead of free memory");
   cmd->add_option("--memory-fraction", s.memory_fraction, "batch auto: share of free memory to plan for")

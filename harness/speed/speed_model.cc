@@ -94,40 +94,53 @@ model::ModelConfig preset_with_engram(const std::string& spec) {
   return config;
 }
 
+// Built directly in the target dtype: a 27B preset in float32 would need 108 GB of host memory
+// before the cast. Module constructors allocate in the default dtype.
+model::CausalLM build_preset_in(const model::ModelConfig& config, std::shared_ptr<const NgramHashMapping> hashing,
+                                at::ScalarType type) {
+  const caffe2::TypeMeta previous = c10::get_default_dtype();
+  c10::set_default_dtype(c10::scalarTypeToTypeMeta(type));
+  try {
+    model::CausalLM lm(config, std::move(hashing));
+    c10::set_default_dtype(previous);
+    return lm;
+  } catch (...) {
+    c10::set_default_dtype(previous);
+    throw;
+  }
+}
+
 }  // namespace
 
 SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, const std::string& device,
-                             uint64_t seed, const std::optional<std::string>& tokenizer_dir) {
+                             uint64_t seed, const std::optional<std::string>& tokenizer_dir,
+                             const EngramTablePlacement& tables) {
   SpeedModel built;
   built.spec = spec;
   built.device = device;
   built.dtype = dtype;
   const at::ScalarType type = scalar_type(dtype);
+  const bool tables_in_module = tables.tier == "device";
   Lookup lookup;
+  TableRowSource table_source;
   if (spec.rfind("hf:", 0) == 0) {
     const fs::path dir = spec.substr(3);
     if (io::load_hf_config(dir.string()).engram) lookup = compression_lookup(tokenizer_dir, dir);
-    built.model = load_causal_lm(dir.string(), lookup.table).model;
+    LoadedModel loaded = load_causal_lm(dir.string(), lookup.table, tables_in_module);
+    built.model = loaded.model;
+    table_source = checkpoint_rows(std::move(loaded.engram_tables));
   } else {
-    const model::ModelConfig config =
+    model::ModelConfig config =
         spec.find("+engram=") != std::string::npos ? preset_with_engram(spec) : model::find_preset(spec).config;
     std::shared_ptr<const NgramHashMapping> hashing;
     if (config.engram) {
       lookup = compression_lookup(tokenizer_dir, std::nullopt);
       hashing = std::make_shared<const NgramHashMapping>(config.engram->hash, lookup.table);
+      config.engram->table_in_module = tables_in_module;
     }
-    // Built directly in the target dtype: a 27B preset in float32 would need 108 GB of host memory
-    // before the cast. Module constructors allocate in the default dtype.
-    const caffe2::TypeMeta previous = c10::get_default_dtype();
-    c10::set_default_dtype(c10::scalarTypeToTypeMeta(type));
-    try {
-      built.model = model::CausalLM(config, hashing);
-    } catch (...) {
-      c10::set_default_dtype(previous);
-      throw;
-    }
-    c10::set_default_dtype(previous);
+    built.model = build_preset_in(config, hashing, type);
     built.model->init_weights(seed);
+    table_source = initial_rows(seed, config.initializer_range);
   }
   const model::ModelConfig& config = built.model->config();
   built.token_limit = config.vocab_size;
@@ -139,6 +152,7 @@ SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, 
   built.model->to(c10::Device(device), type);
   built.model->eval();
   built.element_bytes = static_cast<int64_t>(c10::elementSize(type));
+  if (config.engram && !tables_in_module) built.tables = place_engram_tables(built.model, tables, table_source);
   return built;
 }
 

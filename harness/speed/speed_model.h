@@ -3,6 +3,8 @@
 // an Engram memory of SIZE table parameters, e.g. dense-4b+engram=20B), or hf:DIR with its
 // checkpoint, cast to the requested dtype and moved to the device. Engram models hash through a
 // compression table: the tokenizer's when one is found, else a stand-in of the DeepSeek-V3 shape.
+// With a host or disk table placement an Engram model's tables never reach the device
+// (speed_model_tables.h): only gathered rows and the hot-row cache do.
 
 #include <cstdint>
 #include <optional>
@@ -11,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baselines/nn/causal_lm.h"
+#include "harness/speed/speed_model_tables.h"
 
 namespace engram::harness::speed {
 
@@ -23,9 +26,11 @@ struct SpeedModel {
   std::string lookup_source;      // where the Engram compression table came from ("" without Engram)
   int64_t element_bytes = 4;
   int64_t pad_id = 0;             // left padding (an Engram model pads with its hash pad id)
+  std::shared_ptr<PlacedTables> tables;  // host or disk tier; null when the tables are on the device
 };
 
 SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, const std::string& device,
-                             uint64_t seed, const std::optional<std::string>& tokenizer_dir);
+                             uint64_t seed, const std::optional<std::string>& tokenizer_dir,
+                             const EngramTablePlacement& tables = {});
 
 }  // namespace engram::harness::speed

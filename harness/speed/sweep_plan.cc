@@ -85,8 +85,8 @@ void validate(const SweepOptions& o) {
                                 "it must be 0");
   }
   if (o.engram_cache_rows < 0) throw std::invalid_argument("--engram-cache-rows must not be negative");
-  if (o.engram_table != "device" && o.workload != "sweep") {
-    throw std::invalid_argument("--engram-table " + o.engram_table + " is measured on the sweep workload only");
+  if (!o.engram_table_file.empty() && o.engram_table != "disk") {
+    throw std::invalid_argument("--engram-table-file applies to --engram-table disk");
   }
   if (!(o.memory_fraction > 0 && o.memory_fraction <= 1)) throw std::invalid_argument("--memory-fraction must be in (0, 1]");
 }

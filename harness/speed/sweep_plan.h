@@ -37,10 +37,13 @@ struct SweepOptions {
   uint64_t seed = 0;                              // weights and prompt tokens
   std::string workload = "sweep";                 // sweep | nano-vllm
   NanoVllmWorkload nano_vllm;
-  // device | host | disk. Rows are always measured with the tables on the device; host and disk
-  // add an offload section: per point, device and offloaded passes interleaved (engram_offload.h).
+  // device | host | disk: where Engram models' tables live while every row is measured. Host and
+  // disk build the models without their tables (harness/speed/speed_model_tables.h) and add an
+  // offload section: per point, the fetch statistics and the throughput against the model's
+  // backbone alone (PRESET for PRESET+engram=SIZE) when the sweep measured it first.
   std::string engram_table = "device";
   int64_t engram_cache_rows = 0;
+  std::string engram_table_file;                  // disk: the table file (default: a temporary one)
   std::optional<int64_t> memory_budget_bytes;     // batch auto: override the device's free memory
   double memory_fraction = 0.8;                   // batch auto: share of the free memory planned for
   std::optional<std::string> tokenizer_dir;       // Engram compression table (default: shared DeepSeek-V3)

@@ -33,8 +33,8 @@ nlohmann::json base_row(const SweepOptions& o, const SpeedModel& m, const SweepP
           {"dtype", m.dtype},
           {"device", m.device},
           {"threads", at::get_num_threads()},
-          {"engram_table", has_engram ? nlohmann::json("device") : nlohmann::json()},
-          {"engram_cache_rows", has_engram ? nlohmann::json(0) : nlohmann::json()},
+          {"engram_table", has_engram ? nlohmann::json(m.tables ? m.tables->tier : "device") : nlohmann::json()},
+          {"engram_cache_rows", has_engram ? nlohmann::json(m.tables ? m.tables->cache_rows : 0) : nlohmann::json()},
           {"workload", o.workload},
           {"workload_params", nullptr},
           {"batch", batch},
@@ -52,6 +52,7 @@ nlohmann::json measure_sweep_point(const SweepOptions& o, SpeedModel& m, const S
         return t.prefill_seconds + t.decode_seconds;
       },
       o.warmup);
+  if (m.tables) m.tables->store->reset_stats();  // the offload section covers the measured runs
   std::vector<double> prefill, decode, steps;
   for (int r = 0; r < o.repetitions; ++r) {
     const GenerationTiming t = time_generation(m, prompt, point.gen_tokens);
@@ -95,6 +96,7 @@ nlohmann::json measure_nano_vllm(const SweepOptions& o, SpeedModel& m, const Swe
   PeakMemoryTracker memory(m.device);
   memory.start();
   run_nano_vllm(m, warm_sequences, batch, o.seed + 7);
+  if (m.tables) m.tables->store->reset_stats();  // the offload section covers the measured run
   const NanoVllmResult r = run_nano_vllm(m, sequences, batch, o.seed + 1);
   double prefill_s = 0, decode_s = 0;
   for (double s : r.batch_prefill_seconds) prefill_s += s;
@@ -133,67 +135,112 @@ nlohmann::json measure_nano_vllm(const SweepOptions& o, SpeedModel& m, const Swe
   return row;
 }
 
+// The row of `model`'s backbone alone (PRESET for PRESET+engram=SIZE) at the same point, if measured.
+const nlohmann::json* baseline_row(const nlohmann::json& rows, const std::string& model, const nlohmann::json& row) {
+  const size_t plus = model.find("+engram=");
+  if (plus == std::string::npos) return nullptr;
+  const std::string backbone = model.substr(0, plus);
+  for (const auto& candidate : rows) {
+    if (candidate["model"] != backbone || candidate["batch"] != row["batch"]) continue;
+    if (row["workload"] == "sweep" &&
+        (candidate["prompt_tokens"] != row["prompt_tokens"] || candidate["gen_tokens"] != row["gen_tokens"])) {
+      continue;
+    }
+    return &candidate;
+  }
+  return nullptr;
+}
+
+nlohmann::json offload_entry(const SpeedModel& m, const nlohmann::json& row, const nlohmann::json& rows) {
+  TierRun run;
+  run.model = m.spec;
+  run.tier = m.tables->tier;
+  run.cache_rows = m.tables->cache_rows;
+  run.table_parameters = m.tables->table_parameters;
+  run.table_bytes = m.tables->table_bytes;
+  run.batch = row["batch"].get<int64_t>();
+  run.prompt_tokens = row["prompt_tokens"].get<int64_t>();
+  run.gen_tokens = row["gen_tokens"].get<int64_t>();
+  run.tok_s = row["output_tok_s"].get<double>();
+  if (const nlohmann::json* baseline = baseline_row(rows, m.spec, row)) {
+    run.baseline_model = (*baseline)["model"].get<std::string>();
+    run.baseline_tok_s = (*baseline)["output_tok_s"].get<double>();
+  }
+  run.peak_rss_bytes = peak_resident_bytes();
+  run.table_build_seconds = m.tables->build_seconds;
+  run.table_file = m.tables->path;
+  run.table_file_reused = m.tables->reused_file;
+  run.stats = m.tables->store->stats();
+  return tier_run_entry(run);
+}
+
+MemoryPlan plan_batch(const SweepOptions& options, const SpeedModel& model, const SweepPoint& point) {
+  const bool nano = options.workload == "nano-vllm";
+  MemoryPlanRequest request;
+  // Tables in a host or disk tier are not module parameters, so the weights exclude them.
+  request.weight_bytes = module_weight_bytes(*model.model);
+  request.element_bytes = model.element_bytes;
+  request.max_sequence_length =
+      nano ? options.nano_vllm.max_input + options.nano_vllm.max_output : point.prompt_tokens + point.gen_tokens;
+  request.projected_positions = 1;
+  const MemoryBudget budget = memory_budget(options.device, options.memory_fraction, options.memory_budget_bytes);
+  request.budget_bytes = budget.bytes;
+  request.budget_source = budget.source;
+  if (nano) request.max_batch = options.nano_vllm.num_seqs;
+  return plan_memory(model.model->config(), request);
+}
+
+void print_row(std::ostream& progress, const SweepPoint& point, int64_t batch, const nlohmann::json& row) {
+  progress << fmt::format("{} batch {} prompt {} gen {}: prefill {:.1f} tok/s, decode {} tok/s, output {:.1f} tok/s ({} warm-ups)\n",
+                          point.model, batch, row["prompt_tokens"].get<int64_t>(), row["gen_tokens"].get<int64_t>(),
+                          row["prefill_tok_s"].get<double>(),
+                          row["decode_tok_s"].is_null() ? std::string("n/a") : fmt::format("{:.1f}", row["decode_tok_s"].get<double>()),
+                          row["output_tok_s"].get<double>(), row["warmup"].get<int>());
+  progress.flush();
+}
+
 }  // namespace
 
 nlohmann::json run_sweep(const SweepOptions& options, std::ostream* progress) {
   validate(options);
   if (options.threads > 0) at::set_num_threads(options.threads);
-  const std::vector<SweepPoint> points = expand_sweep(options);
+  EngramTablePlacement placement;
+  placement.tier = options.engram_table;
+  placement.cache_rows = options.engram_cache_rows;
+  placement.table_path = options.engram_table_file;
   nlohmann::json rows = nlohmann::json::array();
   nlohmann::json plans = nlohmann::json::array();
   nlohmann::json offload_runs = nlohmann::json::array();
   std::optional<SpeedModel> model;
-  for (const SweepPoint& point : points) {
+  for (const SweepPoint& point : expand_sweep(options)) {
     if (!model || model->spec != point.model) {
-      model.reset();  // free the previous model before building the next
-      model = build_speed_model(point.model, options.dtype, options.device, options.seed, options.tokenizer_dir);
+      model.reset();  // free the previous model (and its tables) before building the next
+      model = build_speed_model(point.model, options.dtype, options.device, options.seed, options.tokenizer_dir, placement);
       if (progress && !model->lookup_source.empty()) {
         *progress << fmt::format("{}: Engram compression from {}\n", point.model, model->lookup_source);
+      }
+      if (progress && model->tables) {
+        *progress << fmt::format("{}: {:.2f} GB of Engram tables in the {} tier ({:.1f} s to build{}), none on {}\n",
+                                 point.model, model->tables->table_bytes / 1e9, model->tables->tier,
+                                 model->tables->build_seconds, model->tables->reused_file ? ", file reused" : "",
+                                 options.device);
       }
     }
     int64_t batch = point.batch;
     if (batch == kAutoBatch) {
-      const bool nano = options.workload == "nano-vllm";
-      MemoryPlanRequest request;
-      request.weight_bytes = module_weight_bytes(*model->model);
-      request.element_bytes = model->element_bytes;
-      request.max_sequence_length =
-          nano ? options.nano_vllm.max_input + options.nano_vllm.max_output : point.prompt_tokens + point.gen_tokens;
-      request.projected_positions = 1;
-      const MemoryBudget budget = memory_budget(options.device, options.memory_fraction, options.memory_budget_bytes);
-      request.budget_bytes = budget.bytes;
-      request.budget_source = budget.source;
-      if (nano) request.max_batch = options.nano_vllm.num_seqs;
-      const MemoryPlan plan = plan_memory(model->model->config(), request);
+      const MemoryPlan plan = plan_batch(options, *model, point);
       batch = plan.batch_size;
-      plans.push_back({{"model", point.model}, {"plan", plan.to_json()}});
+      plans.push_back({{"model", point.model},
+                       {"plan", plan.to_json()},
+                       {"engram_table", model->tables ? model->tables->tier : "device"},
+                       {"engram_table_bytes_off_device", model->tables ? model->tables->table_bytes : 0}});
     }
     nlohmann::json row = options.workload == "nano-vllm" ? measure_nano_vllm(options, *model, point, batch)
                                                          : measure_sweep_point(options, *model, point, batch);
     check_row(row);
-    if (progress) {
-      *progress << fmt::format("{} batch {} prompt {} gen {}: prefill {:.1f} tok/s, decode {} tok/s, output {:.1f} tok/s ({} warm-ups)\n",
-                               point.model, batch, row["prompt_tokens"].get<int64_t>(), row["gen_tokens"].get<int64_t>(),
-                               row["prefill_tok_s"].get<double>(),
-                               row["decode_tok_s"].is_null() ? std::string("n/a") : fmt::format("{:.1f}", row["decode_tok_s"].get<double>()),
-                               row["output_tok_s"].get<double>(), row["warmup"].get<int>());
-      progress->flush();
-    }
+    if (progress) print_row(*progress, point, batch, row);
+    if (model->tables) offload_runs.push_back(offload_entry(*model, row, rows));
     rows.push_back(std::move(row));
-    if (options.engram_table != "device" && model->model->config().engram) {
-      OffloadConfig config;
-      config.tier = parse_table_tier(options.engram_table);
-      config.cache_rows = options.engram_cache_rows;
-      OffloadWorkload workload;
-      workload.batch = batch;
-      workload.prompt_tokens = point.prompt_tokens;
-      workload.decode_steps = point.gen_tokens - 1;
-      workload.repetitions = options.repetitions;
-      workload.seed = options.seed + 1;
-      workload.token_limit = model->token_limit;
-      nlohmann::json entry = measure_offload_entry(model->model, point.model, config, workload, progress);
-      offload_runs.push_back(std::move(entry));
-    }
   }
   nlohmann::json section = speed_section(rows);
   section["memory_plans"] = plans;

@@ -2,7 +2,8 @@
 // Runs a speed sweep (or the nano-vllm workload) and returns the report's `speed` section:
 // {"fields": [...], "rows": [...], "memory_plans": [...]} (memory_plans: one per model and length
 // whose batch was `auto`), plus "offload": {"runs": [...]} (the report's offload section) when
-// options.engram_table is host or disk. The main job calls this with a small sweep; `engram-bench speed` with the
+// options.engram_table is host or disk: Engram models are then built and measured with their tables
+// in that tier (harness/speed/speed_model_tables.h), one offload run per point. The main job calls this with a small sweep; `engram-bench speed` with the
 // user's. No LibTorch in this header.
 
 #include <iosfwd>
