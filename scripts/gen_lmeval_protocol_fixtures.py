@@ -27,7 +27,8 @@ metric from the Hub at import, gets a stand-in metric (only the metric; requests
 
 Run (outside the project's venv):
     python3 -m venv /work/venvs/lmeval && /work/venvs/lmeval/bin/pip install lm-eval word2number
-    /work/venvs/lmeval/bin/python scripts/gen_lmeval_protocol_fixtures.py
+    /work/venvs/lmeval/bin/python scripts/gen_lmeval_protocol_fixtures.py [bbh] [humaneval] [mmlu]
+(about 7 minutes for all; the output is deterministic for a given lm-eval version.)
 """
 import csv
 import hashlib
@@ -146,13 +147,16 @@ def mmlu_fixture(builder):
                 continuations = continuations or conts
                 assert conts == continuations, (subject, doc_id, conts)
                 items.append(sha256(insts[0].args[0]))
-            dev = list(task.dataset["dev"])
+            # first_n returns the leading rows of its pool, the dev split in order; positions by
+            # identity (a subject's dev split may hold equal rows).
+            pool = task.sampler.fewshot_docs()
+            assert [dict(d) for d in pool] == list(task.dataset["dev"]), subject
             shots = task.sampler.sample(5)
             subjects[subject] = {
                 "items": items,
                 "continuations": continuations,
                 "gold": [doc["answer"] for doc in task.test_docs()],
-                "fewshot_dev_rows": [dev.index(s) for s in shots],
+                "fewshot_dev_rows": [next(i for i, d in enumerate(pool) if d is s) for s in shots],
                 "description": task.config.description,
                 "full": {"0": by_doc[0][0].args[0]},
             }
@@ -296,12 +300,16 @@ def humaneval_fixture(builder):
 def main():
     if not SHARED.is_dir():
         sys.exit(f"no shared datasets at {SHARED} (set ENGRAM_SHARED)")
+    wanted = set(sys.argv[1:]) or {"bbh", "humaneval", "mmlu"}  # e.g. `... mmlu` rewrites that one only
     builder = Builder()
-    bbh_requests_json, bbh_filters_json = bbh_fixtures(builder)
-    write_json("bbh_requests.json", bbh_requests_json)
-    write_json("bbh_filters.json", bbh_filters_json)
-    write_json("humaneval_requests.json", humaneval_fixture(builder))
-    write_json("mmlu_requests.json", mmlu_fixture(builder))
+    if "bbh" in wanted:
+        bbh_requests_json, bbh_filters_json = bbh_fixtures(builder)
+        write_json("bbh_requests.json", bbh_requests_json)
+        write_json("bbh_filters.json", bbh_filters_json)
+    if "humaneval" in wanted:
+        write_json("humaneval_requests.json", humaneval_fixture(builder))
+    if "mmlu" in wanted:
+        write_json("mmlu_requests.json", mmlu_fixture(builder))
 
 
 if __name__ == "__main__":

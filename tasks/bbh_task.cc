@@ -51,7 +51,9 @@ BbhTaskConfig bbh_config(BbhVariant variant) {
   switch (variant) {
     case BbhVariant::cot_fewshot:
       c.name = "bbh_cot_fewshot";
-      c.version = "2";  // 2: exemplars rendered as lm-eval does ("step by step.\n" + reasoning)
+      // The version stays when only prompts or filters change (here: sports_understanding's exemplars
+      // as lm-eval renders them): the fingerprint records it, and the journal keys on the prompt, so a
+      // journal made before still answers the unchanged requests (--resume, --rescore).
       c.reference = "lm-evaluation-harness bbh_cot_fewshot (template version 4.0)";
       c.num_fewshot = 3;
       c.cot_exemplars = true;
@@ -74,9 +76,9 @@ BbhTaskConfig bbh_config(BbhVariant variant) {
       break;
     case BbhVariant::zeroshot:
       c.name = "bbh_zeroshot";
-      // 2: adds lm-eval's flexible-extract. Filter changes since (the raw filter named strict-match,
-      // flexible-extract primary) show in the fingerprint, not here: the requests are unchanged, so
-      // a journal made before can be rescored.
+      // 2: adds lm-eval's flexible-extract. Later filter changes (the raw filter named strict-match,
+      // flexible-extract primary) show in the fingerprint only, so a journal made before can be
+      // rescored.
       c.version = "2";
       c.reference = "lm-evaluation-harness bbh_zeroshot (flexible-extract primary, strict-match the raw response)";
       c.num_fewshot = 0;
