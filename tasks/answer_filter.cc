@@ -67,22 +67,6 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   return out;
 }
 
-// Python str.split() with no argument.
-std::vector<std::string> split_whitespace(const std::string& text) {
-  std::vector<std::string> out;
-  std::string word;
-  for (char c : text) {
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
-      if (!word.empty()) out.push_back(std::move(word));
-      word.clear();
-    } else {
-      word += c;
-    }
-  }
-  if (!word.empty()) out.push_back(std::move(word));
-  return out;
-}
-
 }  // namespace
 
 AnswerFilter AnswerFilter::none() { return AnswerFilter("none"); }
@@ -207,7 +191,7 @@ std::string sort_words(const std::string& text, std::string_view input) {
   const size_t list = in.find("List:");
   if (list == std::string::npos) return "";
   size_t end = in.find("List:", list + 5);
-  const auto words = split_whitespace(py_strip(in.substr(list + 5, end == std::string::npos ? end : end - list - 5)));
+  const auto words = py_split(py_strip(in.substr(list + 5, end == std::string::npos ? end : end - list - 5)));
   if (words.empty()) return "";
   std::vector<std::string> alternatives;
   for (const auto& w : words) alternatives.push_back("\\b" + w + "\\b");

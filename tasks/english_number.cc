@@ -37,28 +37,6 @@ std::vector<std::string> slice(const std::vector<std::string>& words, long begin
   return {words.begin() + begin, words.begin() + std::max(begin, end)};
 }
 
-// Python str.split(): runs of whitespace (ASCII, and the Unicode spaces a response may carry).
-std::vector<std::string> split_words(const std::string& text) {
-  static const std::vector<std::string> unicode_spaces = {"\xc2\x85", "\xc2\xa0", "\xe2\x80\x80", "\xe2\x80\x89",
-                                                          "\xe2\x80\xaf", "\xe3\x80\x80"};
-  std::string spaced = text;
-  for (const auto& u : unicode_spaces) {
-    for (size_t at; (at = spaced.find(u)) != std::string::npos;) spaced.replace(at, u.size(), " ");
-  }
-  std::vector<std::string> out;
-  std::string word;
-  for (char c : spaced) {
-    if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\x1c' && c <= '\x1f')) {
-      if (!word.empty()) out.push_back(std::move(word));
-      word.clear();
-    } else {
-      word += c;
-    }
-  }
-  if (!word.empty()) out.push_back(std::move(word));
-  return out;
-}
-
 long index_of(const std::vector<std::string>& words, const std::string& word) {
   const auto it = std::find(words.begin(), words.end(), word);
   return it == words.end() ? -1 : static_cast<long>(it - words.begin());
@@ -116,7 +94,7 @@ std::optional<std::string> word_to_num(std::string_view phrase) {
     return first == std::string::npos ? "0" : sentence.substr(first);
   }
   std::vector<std::string> clean;
-  for (const auto& word : split_words(py_strip(sentence))) {
+  for (const auto& word : py_split(sentence)) {
     if (american_number_system().count(word)) clean.push_back(word);
   }
   if (clean.empty()) return std::nullopt;

@@ -10,13 +10,8 @@
 #include "tasks/bbh_task.h"
 #include "tasks_test_util.h"
 
-namespace engram::tasks {
+namespace engram::tasks::testing {
 namespace {
-
-using testing::datasets_dir;
-using testing::lmeval_fixture;
-using testing::Mismatches;
-using testing::variant_named;
 
 struct Scored {
   std::map<std::string, std::string> outputs;
@@ -86,4 +81,4 @@ TEST(LmEvalFilters, EveryVariantOnTheAnswerCorpus) {
 }
 
 }  // namespace
-}  // namespace engram::tasks
+}  // namespace engram::tasks::testing
