@@ -1,5 +1,6 @@
 #include "tasks/bbh_task.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -122,6 +123,11 @@ BbhTask::BbhTask(BbhTaskConfig config, std::vector<BbhSubtaskData> data)
   }
   if (config_.flexible_extract_at && *config_.flexible_extract_at > config_.filters.size()) {
     throw std::invalid_argument("BBH task " + config_.name + ": flexible_extract_at is past the filter list");
+  }
+  const auto metrics_list = metrics();
+  if (std::none_of(metrics_list.begin(), metrics_list.end(), [](const MetricSpec& m) { return m.primary; })) {
+    throw std::invalid_argument("BBH task " + config_.name + ": primary filter '" + primary_filter() +
+                                "' is not one of its filters");
   }
   for (auto& d : data) {
     Subtask s;
