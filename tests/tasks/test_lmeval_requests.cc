@@ -40,7 +40,9 @@ TEST(LmEvalRequests, MmluEveryItemAndTheDevShots) {
     m.check(sha256_hex(inst.context), s["items"].at(inst.doc_index).get<std::string>(), where + " context");
     m.check(inst.continuations, s["continuations"].get<std::vector<std::string>>(), where + " continuations");
     m.check(inst.gold, s["gold"].at(inst.doc_index).get<size_t>(), where + " gold");
-    if (inst.doc_index == 0) EXPECT_EQ(inst.context, s["full"]["0"].get<std::string>()) << where;
+    if (inst.doc_index == 0) {
+      EXPECT_EQ(inst.context, s["full"]["0"].get<std::string>()) << where;
+    }
     ++items;
   }
   EXPECT_EQ(m.count(), 0u) << m.report();
@@ -84,7 +86,9 @@ TEST(LmEvalRequests, BbhEveryItemInFourVariants) {
       const std::string where = variant + " " + inst.doc_id;
       m.check(sha256_hex(inst.context), s["items"].at(inst.doc_index).get<std::string>(), where + " context");
       check_generation(inst, s["generation"], m, where);
-      if (inst.doc_index == 0) EXPECT_EQ(inst.context, s["full"]["0"].get<std::string>()) << where;
+      if (inst.doc_index == 0) {
+        EXPECT_EQ(inst.context, s["full"]["0"].get<std::string>()) << where;
+      }
       ++items;
     }
     for (const auto& d : data) check_fewshot_samples(task, d, subtasks.at(d.name), m);
