@@ -3,9 +3,10 @@
 // cot_zeroshot/utils.py), used when a response has no numeral: the last (or first) phrase of number
 // words that its `english_number_regex` finds in the lower-cased response, converted by the
 // `word2number` package (1.1, w2n.word_to_num). Both are reproduced here, quirks included: the
-// regex has no word boundaries ("someone" reads as "one", "often" as "ten"), "nine", "six" and
-// "seven" on their own are not matched while "nineteen" and "sixty" are, and word_to_num drops
-// words it does not know (so "one, two, three" reads as 3, the only comma-free word).
+// regex has no word boundaries ("someone" reads as "one", "often" as "ten"); "six", "seven",
+// "eight" and "nine" cannot end a phrase, so alone they are not read ("sixteen", "eighty" are);
+// a hyphen ends a phrase ("twenty-one" is "twenty", then "one"); and word_to_num drops words it
+// does not know (so "one, two, three" reads as 3, the only comma-free word).
 
 #include <optional>
 #include <string>
