@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "tasks/english_number.h"
 #include "tasks/text.h"
 
 namespace engram::tasks {
@@ -66,22 +67,6 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   return out;
 }
 
-// Python str.split() with no argument.
-std::vector<std::string> split_whitespace(const std::string& text) {
-  std::vector<std::string> out;
-  std::string word;
-  for (char c : text) {
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
-      if (!word.empty()) out.push_back(std::move(word));
-      word.clear();
-    } else {
-      word += c;
-    }
-  }
-  if (!word.empty()) out.push_back(std::move(word));
-  return out;
-}
-
 }  // namespace
 
 AnswerFilter AnswerFilter::none() { return AnswerFilter("none"); }
@@ -136,96 +121,139 @@ AnswerFilter& AnswerFilter::word_sort() {
   return *this;
 }
 
+namespace {
+
+using Result = AnswerFilter::Result;
+
+// Python's len(re.escape(option)): code points, plus one backslash per character that re.escape
+// escapes (Python 3.7+: ()[]{}?*+-|^$\.&~# and whitespace \t\n\r\v\f).
+size_t python_escaped_length(const std::string& text) {
+  static const std::string special = "()[]{}?*+-|^$\\.&~# \t\n\r\v\f";
+  size_t length = 0;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80) ++length;
+    if (special.find(static_cast<char>(c)) != std::string::npos) ++length;
+  }
+  return length;
+}
+
+Result regex_step(const PyRegex& pattern, int group_select, const std::string& fallback, const Result& current) {
+  const auto matches = pattern.find_all(current.text);
+  const long n = static_cast<long>(matches.size());
+  const long index = group_select < 0 ? n + group_select : group_select;
+  // Python would raise IndexError for an out-of-range group_select; lm-eval only ever indexes a
+  // non-empty list with 0 or -1, so "no such match" means "no match".
+  if (index < 0 || index >= n) return {fallback, true};
+  const auto& m = matches[static_cast<size_t>(index)];
+  if (m.groups.empty()) return {py_strip(m.whole), current.fell_back};
+  if (m.groups.size() == 1) return {py_strip(m.groups[0]), current.fell_back};
+  for (const auto& g : m.groups) {
+    if (!g.empty()) return {py_strip(g), current.fell_back};
+  }
+  return {fallback, true};
+}
+
+// MultiChoiceRegexFilter's second and third chances: the options' text, then ": X".
+std::string match_option(std::string_view text, std::string_view input, int group_select, bool ignore_case,
+                         bool ignore_punctuation) {
+  // The options as the input lists them: "(A) text" up to the next newline or parenthesis.
+  static const PyRegex option_pattern("\\([A-Z]\\)([^\\n^(]*)");
+  std::vector<std::string> options, letters;
+  std::map<std::string, std::string> option_to_letter, letter_to_target;
+  char next = 'A';
+  for (const auto& m : option_pattern.find_all(input)) {
+    const std::string option = filter_ignores(py_strip(m.groups[0]), ignore_case, ignore_punctuation);
+    options.push_back(option);
+    const std::string target = std::string("(") + next + ")";
+    option_to_letter[option] = target;
+    letters.emplace_back(1, next);
+    letter_to_target[std::string(1, next)] = target;
+    ++next;
+  }
+  if (options.empty()) return "";
+  // Longest first (by the escaped pattern's length, ties in input order), as lm-eval sorts them,
+  // so that an option that is a prefix of another cannot shadow it.
+  std::stable_sort(options.begin(), options.end(), [](const std::string& a, const std::string& b) {
+    return python_escaped_length(a) > python_escaped_length(b);
+  });
+  std::vector<std::string> escaped;
+  for (const auto& o : options) escaped.push_back(regex_literal(o));
+  const PyRegex by_text(join(escaped, "|"));
+  std::string match = find_match(by_text, filter_ignores(text, ignore_case, ignore_punctuation), group_select,
+                                 option_to_letter);
+  if (!match.empty()) return match;
+  const PyRegex by_letter(":[\\s]*(" + join(letters, "|") + ")");
+  return find_match(by_letter, text, group_select, letter_to_target);
+}
+
+std::string sort_words(const std::string& text, std::string_view input) {
+  const std::string in(input);
+  const size_t list = in.find("List:");
+  if (list == std::string::npos) return "";
+  size_t end = in.find("List:", list + 5);
+  const auto words = py_split(py_strip(in.substr(list + 5, end == std::string::npos ? end : end - list - 5)));
+  if (words.empty()) return "";
+  std::vector<std::string> alternatives;
+  for (const auto& w : words) alternatives.push_back("\\b" + w + "\\b");
+  const PyRegex any_word(join(alternatives, "|"));
+  // Keep each word once, at its last occurrence, in order of those last occurrences.
+  std::vector<std::string> found;
+  for (const auto& m : any_word.find_all(text)) found.push_back(m.whole);
+  std::vector<std::string> ordered;
+  std::set<std::string> seen;
+  for (auto it = found.rbegin(); it != found.rend(); ++it) {
+    if (seen.insert(*it).second) ordered.push_back(*it);
+  }
+  std::reverse(ordered.begin(), ordered.end());
+  return join(ordered, " ");
+}
+
+}  // namespace
+
 AnswerFilter::Result AnswerFilter::apply_step(const Step& step, const Result& current, std::string_view input) {
   const std::string& text = current.text;
   switch (step.kind) {
-    case Step::Kind::regex: {
-      const auto matches = step.pattern->find_all(text);
-      const long n = static_cast<long>(matches.size());
-      const long index = step.group_select < 0 ? n + step.group_select : step.group_select;
-      // Python would raise IndexError for an out-of-range group_select; lm-eval only ever indexes a
-      // non-empty list with 0 or -1, so "no such match" means "no match".
-      if (index < 0 || index >= n) return {step.fallback, true};
-      const auto& m = matches[static_cast<size_t>(index)];
-      if (m.groups.empty()) return {py_strip(m.whole), current.fell_back};
-      if (m.groups.size() == 1) return {py_strip(m.groups[0]), current.fell_back};
-      for (const auto& g : m.groups) {
-        if (!g.empty()) return {py_strip(g), current.fell_back};
-      }
-      return {step.fallback, true};
-    }
+    case Step::Kind::regex:
+      return regex_step(*step.pattern, step.group_select, step.fallback, current);
     case Step::Kind::take_first:
       return current;
     case Step::Kind::strip:
       return {py_strip(text), current.fell_back};
     case Step::Kind::multi_choice_regex: {
       std::string match = find_match(*step.pattern, text, step.group_select);
-      if (!match.empty()) return {match, current.fell_back};
-      // The options as the input lists them: "(A) text" up to the next newline or parenthesis.
-      static const PyRegex option_pattern("\\([A-Z]\\)([^\\n^(]*)");
-      std::vector<std::string> escaped_options, letters;
-      std::map<std::string, std::string> option_to_letter, letter_to_target;
-      char next = 'A';
-      for (const auto& m : option_pattern.find_all(input)) {
-        const std::string option = filter_ignores(py_strip(m.groups[0]), step.ignore_case, step.ignore_punctuation);
-        escaped_options.push_back(regex_literal(option));
-        const std::string target = std::string("(") + next + ")";
-        option_to_letter[option] = target;
-        letters.emplace_back(1, next);
-        letter_to_target[std::string(1, next)] = target;
-        ++next;
-      }
-      if (!escaped_options.empty()) {
-        const PyRegex by_text(join(escaped_options, "|"));
-        match = find_match(by_text, filter_ignores(text, step.ignore_case, step.ignore_punctuation), step.group_select,
-                           option_to_letter);
-        if (match.empty()) {
-          const PyRegex by_letter(":[\\s]*(" + join(letters, "|") + ")");
-          match = find_match(by_letter, text, step.group_select, letter_to_target);
-        }
-      }
+      if (match.empty()) match = match_option(text, input, step.group_select, step.ignore_case, step.ignore_punctuation);
       if (match.empty()) return {step.fallback, true};
       return {match, current.fell_back};
     }
-    case Step::Kind::map_regex: {
-      const std::string whole = find_match(*step.pattern, filter_ignores(text, step.ignore_case, step.ignore_punctuation),
-                                           step.group_select);
-      if (!whole.empty()) {
-        const std::string normalised = filter_ignores(whole, step.ignore_case, step.ignore_punctuation);
-        for (const auto& [pattern, value] : step.pattern_to_value) {
-          if (!find_match(pattern, normalised, step.group_select).empty()) return {value, current.fell_back};
-        }
-      }
-      return {step.fallback, true};
-    }
+    case Step::Kind::map_regex:
+      return map_regex_step(step, current);
     case Step::Kind::number_regex: {
-      const std::string match = find_match(*step.pattern, text, step.group_select);
+      std::string match = find_match(*step.pattern, text, step.group_select);
+      if (match.empty()) {
+        // No numeral: lm-eval reads the number words of the lower-cased response (word2number).
+        static const PyRegex english_number(english_number_pattern());
+        const std::string words = find_match(english_number, py_lower(text), step.group_select);
+        if (!words.empty()) match = word_to_num(words).value_or("");
+      }
       if (match.empty()) return {step.fallback, true};
       return {match, current.fell_back};
     }
-    case Step::Kind::word_sort: {
-      const std::string in(input);
-      const size_t list = in.find("List:");
-      if (list == std::string::npos) return {"", current.fell_back};
-      size_t end = in.find("List:", list + 5);
-      const auto words = split_whitespace(py_strip(in.substr(list + 5, end == std::string::npos ? end : end - list - 5)));
-      if (words.empty()) return {"", current.fell_back};
-      std::vector<std::string> alternatives;
-      for (const auto& w : words) alternatives.push_back("\\b" + w + "\\b");
-      const PyRegex any_word(join(alternatives, "|"));
-      // Keep each word once, at its last occurrence, in order of those last occurrences.
-      std::vector<std::string> found;
-      for (const auto& m : any_word.find_all(text)) found.push_back(m.whole);
-      std::vector<std::string> ordered;
-      std::set<std::string> seen;
-      for (auto it = found.rbegin(); it != found.rend(); ++it) {
-        if (seen.insert(*it).second) ordered.push_back(*it);
-      }
-      std::reverse(ordered.begin(), ordered.end());
-      return {join(ordered, " "), current.fell_back};
-    }
+    case Step::Kind::word_sort:
+      return {sort_words(text, input), current.fell_back};
   }
   return current;
+}
+
+AnswerFilter::Result AnswerFilter::map_regex_step(const Step& step, const Result& current) {
+  const std::string whole = find_match(
+      *step.pattern, filter_ignores(current.text, step.ignore_case, step.ignore_punctuation), step.group_select);
+  if (!whole.empty()) {
+    const std::string normalised = filter_ignores(whole, step.ignore_case, step.ignore_punctuation);
+    for (const auto& [pattern, value] : step.pattern_to_value) {
+      if (!find_match(pattern, normalised, step.group_select).empty()) return {value, current.fell_back};
+    }
+  }
+  return {step.fallback, true};
 }
 
 AnswerFilter::Result AnswerFilter::apply(std::string_view response, std::string_view document_input) const {
@@ -259,7 +287,7 @@ nlohmann::json AnswerFilter::describe() const {
                          {"ignore_punctuation", step.ignore_punctuation},
                          {"fallback", step.fallback},
                          {"semantics", "lm-eval bbh cot_zeroshot utils.py: pattern; else option text -> (X); "
-                                       "else ':\\s*X' -> (X); options in input order, not longest first"}});
+                                       "else ':\\s*X' -> (X); options longest first"}});
         break;
       case Step::Kind::map_regex: {
         nlohmann::json map = nlohmann::json::array();
@@ -277,7 +305,9 @@ nlohmann::json AnswerFilter::describe() const {
                          {"regex_pattern", step.pattern->pattern()},
                          {"group_select", step.group_select},
                          {"fallback", step.fallback},
-                         {"semantics", "numerals only; no English number-word fallback (word2number)"}});
+                         {"semantics", "numerals; else English number words of the lower-cased response "
+                                       "(lm-eval's english_number_regex, word2number 1.1); word_to_num errors "
+                                       "fall back"}});
         break;
       case Step::Kind::word_sort:
         steps.push_back({{"function", "WordSortFilter"},

@@ -40,17 +40,18 @@ class AnswerFilter {
 
   // lm-eval's MultiChoiceRegexFilter (bbh): `pattern` (e.g. "(\\([A-Z]\\))") at `group_select`;
   // failing that, the text of an option of the input's "(A) ..." list found in the response
-  // (case and punctuation removed as asked), mapped to its "(X)"; failing that, ": X" with X an
-  // option letter, mapped to "(X)"; else the fallback.
+  // (case and punctuation removed as asked; the options tried longest first), mapped to its "(X)";
+  // failing that, ": X" with X an option letter, mapped to "(X)"; else the fallback.
   AnswerFilter& multi_choice_regex(const std::string& pattern, int group_select, bool ignore_case,
                                    bool ignore_punctuation, std::string fallback = "[invalid]");
   // lm-eval's MapRegexFilter: the patterns joined with '|' select a match at `group_select`; the
   // first pattern that matches inside it gives its value.
   AnswerFilter& map_regex(const std::vector<std::pair<std::string, std::string>>& pattern_to_value, int group_select,
                           bool ignore_case, bool ignore_punctuation, std::string fallback = "[invalid]");
-  // lm-eval's NumberParseRegexFilter, numerals only: `pattern` at `group_select`, else the
-  // fallback. (lm-eval then tries English number words through the word2number package; that
-  // second chance is not reproduced, so "twelve" with no digits scores as unparseable here.)
+  // lm-eval's NumberParseRegexFilter: `pattern` at `group_select`; failing that, the English number
+  // words of the lower-cased response (english_number.h: lm-eval's regex and word2number), at
+  // `group_select`, as decimal text; else the fallback (also where word2number would raise, which
+  // aborts an lm-eval run).
   AnswerFilter& number_regex(const std::string& pattern, int group_select, std::string fallback = "[invalid]");
   // lm-eval's WordSortFilter: the words of the input's "List:" that occur in the response, each
   // once, ordered by its last occurrence, joined by single spaces.
@@ -74,6 +75,7 @@ class AnswerFilter {
     std::vector<std::pair<PyRegex, std::string>> pattern_to_value;  // map_regex
   };
   static Result apply_step(const Step& step, const Result& current, std::string_view document_input);
+  static Result map_regex_step(const Step& step, const Result& current);
   std::string name_;
   std::vector<Step> steps_;
 };

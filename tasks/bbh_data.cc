@@ -27,6 +27,29 @@ std::string replace_crlf(const std::string& text) {
   return out;
 }
 
+// Fills an exemplar's question, input, reasoning and final answer from its verbatim text.
+void split_exemplar(BbhExemplar& ex, const std::string& file) {
+  static const PyRegex answer_re(kExemplarAnswer);
+  static const std::string kAnswerLine = "\nA: ";
+  const size_t step = ex.text.find(kStepByStep);
+  if (step == std::string::npos || ex.text.find("\nA:") == std::string::npos) {
+    throw DataError(file, ex.line, std::string("exemplar has no \"A: ") + kStepByStep + "\" line");
+  }
+  ex.question = ex.text.substr(0, step);
+  if (ex.question.size() < 3 + kAnswerLine.size() ||
+      ex.question.compare(ex.question.size() - kAnswerLine.size(), kAnswerLine.size(), kAnswerLine) != 0) {
+    throw DataError(file, ex.line, std::string("exemplar's \"") + kStepByStep + "\" does not follow \"\\nA: \"");
+  }
+  ex.input = ex.question.substr(3, ex.question.size() - 3 - kAnswerLine.size());
+  const size_t reasoning = ex.text.find_first_not_of(" \t\n\r\f\v", step + std::string(kStepByStep).size());
+  ex.reasoning = reasoning == std::string::npos ? "" : ex.text.substr(reasoning);
+  const auto m = answer_re.search(ex.text);
+  if (!m || py_strip(m->whole).empty()) {
+    throw DataError(file, ex.line, "exemplar has no final answer (\"So the answer is X.\")");
+  }
+  ex.answer = m->whole;
+}
+
 }  // namespace
 
 const std::vector<std::string>& bbh_subtask_names() {
@@ -140,7 +163,6 @@ CotPrompt parse_cot_prompt(const std::string& raw, const std::string& file) {
                     "no few-shot examples: expected blocks starting with 'Q: ' after the description (line " +
                         std::to_string(description_line) + ")");
   }
-  const PyRegex answer_re(kExemplarAnswer);
   for (size_t b = first_q; b < blocks.size(); ++b) {
     if (blocks[b].text.rfind("Q: ", 0) != 0) {
       // A blank line inside an exemplar: keep the exemplar verbatim.
@@ -152,18 +174,7 @@ CotPrompt parse_cot_prompt(const std::string& raw, const std::string& file) {
     ex.text = blocks[b].text;
     prompt.exemplars.push_back(std::move(ex));
   }
-  for (auto& ex : prompt.exemplars) {
-    const size_t step = ex.text.find(kStepByStep);
-    if (step == std::string::npos || ex.text.find("\nA:") == std::string::npos) {
-      throw DataError(file, ex.line, std::string("exemplar has no \"A: ") + kStepByStep + "\" line");
-    }
-    ex.question = ex.text.substr(0, step);
-    const auto m = answer_re.search(ex.text);
-    if (!m || py_strip(m->whole).empty()) {
-      throw DataError(file, ex.line, "exemplar has no final answer (\"So the answer is X.\")");
-    }
-    ex.answer = m->whole;
-  }
+  for (auto& ex : prompt.exemplars) split_exemplar(ex, file);
   return prompt;
 }
 

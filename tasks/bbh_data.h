@@ -23,8 +23,10 @@ struct BbhExample {
 struct BbhExemplar {
   size_t line = 0;       // line of its "Q: " in the prompt file
   std::string text;      // the block verbatim, from "Q: " to the end of "So the answer is X."
-  std::string question;  // the block before "Let's think step by step." ("Q: ...\nA: ")
-  std::string answer;    // the final answer, found as lm-eval's config generator finds it
+  std::string question;   // the block before "Let's think step by step." ("Q: ...\nA: ")
+  std::string input;      // the question alone: `question` without "Q: " and "\nA: "
+  std::string reasoning;  // after "Let's think step by step.", leading whitespace removed
+  std::string answer;     // the final answer, found as lm-eval's config generator finds it
 };
 
 struct CotPrompt {

@@ -1,5 +1,6 @@
 #include "tasks/bbh_task.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -21,7 +22,6 @@ AnswerFilter bbh_flexible_extract(const std::string& subtask, int group_select) 
       {"causal_judgement", "\\b(Yes|No|yes|no)\\b"},
       {"formal_fallacies", "\\b(valid|invalid)\\b"},
       {"navigate", "\\b(Yes|No|yes|no)\\b"},
-      {"web_of_lies", "\\b(Yes|No|yes|no)\\b"},
       {"dyck_languages", "(?<= )([\\\" \\[\\(<{}>\\)\\]]+)|([\\\" \\[\\(<{}>\\)\\]]+)"}};
   AnswerFilter filter("flexible-extract");
   if (multiple_choice.count(subtask)) {
@@ -32,6 +32,10 @@ AnswerFilter bbh_flexible_extract(const std::string& subtask, int group_select) 
     filter.number_regex("([-0-9]+)", group_select);
   } else if (subtask == "sports_understanding") {
     filter.map_regex({{"\\b(no|not plausible)\\b", "no"}, {"\\b(yes|plausible)\\b", "yes"}}, group_select, true, false);
+  } else if (subtask == "web_of_lies") {
+    filter.map_regex({{"\\b(no|does not tell the truth|is not telling the truth)\\b", "no"},
+                      {"\\b(yes|tells the truth|is telling the truth)\\b", "yes"}},
+                     group_select, true, false);
   } else if (subtask == "word_sorting") {
     filter.word_sort();
   } else {
@@ -48,9 +52,13 @@ BbhTaskConfig bbh_config(BbhVariant variant) {
   switch (variant) {
     case BbhVariant::cot_fewshot:
       c.name = "bbh_cot_fewshot";
+      // The version stays when only prompts or filters change (here: sports_understanding's exemplars
+      // as lm-eval renders them): the fingerprint records it, and the journal keys on the prompt, so a
+      // journal made before still answers the unchanged requests (--resume, --rescore).
       c.reference = "lm-evaluation-harness bbh_cot_fewshot (template version 4.0)";
       c.num_fewshot = 3;
       c.cot_exemplars = true;
+      c.fewshot_target_delimiter = "";
       c.query_suffix = "\nA: Let's think step by step.\n";
       c.until = {"</s>", "Q", "\n\n"};
       c.max_gen_toks = 1024;
@@ -69,16 +77,20 @@ BbhTaskConfig bbh_config(BbhVariant variant) {
       break;
     case BbhVariant::zeroshot:
       c.name = "bbh_zeroshot";
-      c.version = "2";  // 2: adds lm-eval's flexible-extract (the primary score is unchanged)
-      c.reference = "lm-evaluation-harness bbh_zeroshot (strict-match as the raw response, and flexible-extract)";
+      // 2: adds lm-eval's flexible-extract. Later filter changes (the raw filter named strict-match,
+      // flexible-extract primary) show in the fingerprint only, so a journal made before can be
+      // rescored.
+      c.version = "2";
+      c.reference = "lm-evaluation-harness bbh_zeroshot (flexible-extract primary, strict-match the raw response)";
       c.num_fewshot = 0;
       c.cot_exemplars = false;
       c.query_suffix = "\nA:";
       c.until = {"</s>", "Q:", "<|im_end|>"};
       c.max_gen_toks = 256;
-      c.filters.push_back(AnswerFilter::none());
+      c.filters.push_back(AnswerFilter("strict-match").take_first());
       c.filters.push_back(AnswerFilter("strip").strip());
-      c.flexible_extract_at = 2;
+      c.flexible_extract_at = 1;
+      c.primary_filter = "flexible-extract";
       c.flexible_group_select = 0;
       c.exact_match.ignore_case = true;
       c.exact_match.regexes_to_ignore = {"\\.$", ",", "\\n", "\\\\", "\""};
@@ -112,6 +124,11 @@ BbhTask::BbhTask(BbhTaskConfig config, std::vector<BbhSubtaskData> data)
   if (config_.flexible_extract_at && *config_.flexible_extract_at > config_.filters.size()) {
     throw std::invalid_argument("BBH task " + config_.name + ": flexible_extract_at is past the filter list");
   }
+  const auto metrics_list = metrics();
+  if (std::none_of(metrics_list.begin(), metrics_list.end(), [](const MetricSpec& m) { return m.primary; })) {
+    throw std::invalid_argument("BBH task " + config_.name + ": primary filter '" + primary_filter() +
+                                "' is not one of its filters");
+  }
   for (auto& d : data) {
     Subtask s;
     const auto& prompt = d.prompt;
@@ -120,9 +137,12 @@ BbhTask::BbhTask(BbhTaskConfig config, std::vector<BbhSubtaskData> data)
                                   " exemplars, but the protocol takes " + std::to_string(config_.num_fewshot));
     }
     s.prefix = prompt.description + config_.description_delimiter;
+    // lm-eval's fewshot_config samples {input, target}: doc_to_text(sample) + target_delimiter +
+    // target, with the reasoning (CoT) or the final answer as the target.
     for (size_t i = 0; i < config_.num_fewshot; ++i) {
       const auto& ex = prompt.exemplars[i];
-      s.prefix += config_.cot_exemplars ? ex.text : ex.question + ex.answer;
+      s.prefix += config_.query_prefix + ex.input + config_.query_suffix + config_.fewshot_target_delimiter +
+                  (config_.cot_exemplars ? ex.reasoning : ex.answer);
       s.prefix += config_.fewshot_delimiter;
     }
     s.filters = config_.filters;
@@ -189,7 +209,7 @@ SampleRecord BbhTask::score(const Instance& instance, const InstanceResponse& re
   for (size_t f = 0; f < subtask.filters.size(); ++f) {
     const auto& filter = subtask.filters[f];
     const auto answer = filter.apply(gen.text, input);
-    if (f == 0) r.unparseable = answer.fell_back || py_strip(answer.text).empty();
+    if (filter.name() == primary_filter()) r.unparseable = answer.fell_back || py_strip(answer.text).empty();
     r.filtered.emplace_back(filter.name(), answer.text);
     r.metrics.push_back({"exact_match", filter.name(), exact_match_.score(answer.text, instance.target)});
   }
@@ -203,8 +223,15 @@ std::vector<MetricSpec> BbhTask::metrics() const {
     names.insert(names.begin() + static_cast<std::ptrdiff_t>(*config_.flexible_extract_at), "flexible-extract");
   }
   std::vector<MetricSpec> out;
-  for (size_t f = 0; f < names.size(); ++f) out.push_back({"exact_match", names[f], true, f == 0});
+  for (const auto& name : names) out.push_back({"exact_match", name, true, name == primary_filter()});
   return out;
+}
+
+const std::string& BbhTask::primary_filter() const {
+  if (!config_.primary_filter.empty()) return config_.primary_filter;
+  static const std::string flexible = "flexible-extract";
+  if (config_.flexible_extract_at == size_t{0}) return flexible;
+  return config_.filters.front().name();
 }
 
 nlohmann::json BbhTask::protocol() const {
@@ -221,6 +248,7 @@ nlohmann::json BbhTask::protocol() const {
       {"version", config_.version},
       {"reference", config_.reference},
       {"output_type", "generate_until"},
+      {"primary_filter", primary_filter()},
       {"template",
        {{"layout", "description + description_delimiter + fewshot exemplars (each + fewshot_delimiter) + "
                    "query_prefix + input + query_suffix"},
@@ -232,9 +260,11 @@ nlohmann::json BbhTask::protocol() const {
        {{"source", "cot-prompts/<subtask>.txt"},
         {"sampler", "first_n"},
         {"num_fewshot", config_.num_fewshot},
-        {"exemplar_format", config_.cot_exemplars ? "verbatim CoT block"
-                                                  : "block before \"Let's think step by step.\" + answer "
-                                                    "(regex (?<=answer is )(.*)(?=.), first match)"},
+        {"exemplar_format", "query_prefix + exemplar input + query_suffix + target_delimiter + target"},
+        {"target_delimiter", config_.fewshot_target_delimiter},
+        {"target", config_.cot_exemplars ? "the reasoning after \"Let's think step by step.\", leading whitespace "
+                                           "removed (lm-eval's fewshot_config samples)"
+                                         : "the answer: regex (?<=answer is )(.*)(?=.), first match"},
         {"fewshot_delimiter", config_.fewshot_delimiter}}},
       {"generation",
        {{"until", config_.until},

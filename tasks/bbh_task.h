@@ -1,20 +1,24 @@
 #pragma once
-// BIG-Bench Hard as lm-evaluation-harness runs it, in three variants:
+// BIG-Bench Hard as lm-evaluation-harness runs it, in four variants:
 //  - cot_fewshot (lm-eval `bbh_cot_fewshot`, the `bbh` group): the CoT prompt file's description and
-//    3 exemplars verbatim, then "Q: {input}\nA: Let's think step by step.\n"; greedy, stop at
-//    "</s>", "Q", "\n\n", 1024 new tokens; answer = regex (?<=the answer is )(.*)(?=.), first match,
+//    3 exemplars, each "Q: {input}\nA: Let's think step by step.\n{reasoning}" as lm-eval renders its
+//    fewshot samples (so sports_understanding's "step by step. Bam..." gets a line break), then
+//    "Q: {input}\nA: Let's think step by step.\n"; greedy, stop at "</s>", "Q", "\n\n", 1024 new
+//    tokens; answer = regex (?<=the answer is )(.*)(?=.), first match,
 //    stripped; exact_match with no normalisation.
 //  - fewshot (`bbh_fewshot`): the same 3 questions with bare answers ("Q: ...\nA: (D)"), then
 //    "Q: {input}\nA:"; same stops, 256 tokens; the raw continuation is compared (filter "none").
 //  - zeroshot (`bbh_zeroshot`): description, then "Q: {input}\nA:"; stop at "</s>", "Q:",
-//    "<|im_end|>", 256 tokens; exact_match ignoring case and the patterns \.$ , \n \\ ". Besides
-//    the raw response it reports lm-eval's "flexible-extract" (the subtask's extractor, first match).
+//    "<|im_end|>", 256 tokens; exact_match ignoring case and the patterns \.$ , \n \\ ". Filters as
+//    lm-eval: "strict-match" (the raw response) and "flexible-extract" (primary, as lm-eval's group
+//    aggregates it; the subtask's extractor, first match).
 //  - cot_zeroshot (`bbh_cot_zeroshot`): description, then "Q: {input}\nA: Let's think step by step."
 //    (no trailing newline); stops, budget and exact_match as zeroshot. Two filters, as lm-eval:
 //    "flexible-extract" (primary; the subtask's extractor, last match: the last option letter
-//    "(X)", the last True/False, Yes/No, valid/invalid, number or bracket run, plausible -> yes,
-//    the listed words by last occurrence) and "strict-match" (the text after "The answer is",
-//    "the answer is", "The answer: " or "The final answer: ", first match, last character dropped).
+//    "(X)", the last True/False, Yes/No, valid/invalid, number (or English number words) or
+//    bracket run, plausible -> yes, "tells the truth" -> yes, the listed words by last occurrence)
+//    and "strict-match" (the text after "The answer is", "the answer is", "The answer: " or "The
+//    final answer: ", first match, last character dropped).
 // The fewshot and zeroshot variants also report a "strip" filter (the response with surrounding
 // whitespace removed). It is ours, not lm-eval's: lm-eval compares " (A)" with "(A)" and scores 0,
 // which hides a model's answers behind a tokenizer detail; both numbers are reported, the lm-eval
@@ -49,13 +53,15 @@ struct BbhTaskConfig {
   std::string reference;  // what it reproduces
   std::string description_delimiter = "\n\n";  // after the task description
   size_t num_fewshot = 3;                       // exemplars taken first_n from the prompt file
-  bool cot_exemplars = true;                    // exemplar = verbatim CoT block; else "Q: ...\nA: " + answer
+  bool cot_exemplars = true;                    // exemplar target = its reasoning; else its final answer
+  std::string fewshot_target_delimiter = " ";   // between an exemplar's query and its target
   std::string fewshot_delimiter = "\n\n";       // after each exemplar
   std::string query_prefix = "Q: ";
   std::string query_suffix = "\nA: Let's think step by step.\n";
   std::vector<std::string> until;
   int64_t max_gen_toks = 256;
-  std::vector<AnswerFilter> filters;  // the first is the primary one
+  std::vector<AnswerFilter> filters;  // in lm-eval's order, then ours
+  std::string primary_filter;         // the headline; empty: flexible-extract at 0, else the first filter
   // When set, the subtask's bbh_flexible_extract(subtask, flexible_group_select) is inserted into
   // `filters` at this position.
   std::optional<size_t> flexible_extract_at;
@@ -82,6 +88,7 @@ class BbhTask : public Task {
   // The prompt for one input of a subtask (exposed for tests and for `inspect`-style tools).
   std::string render_prompt(const std::string& subtask, const std::string& input) const;
   const BbhTaskConfig& config() const { return config_; }
+  const std::string& primary_filter() const;
 
  private:
   struct Subtask {

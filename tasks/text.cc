@@ -72,6 +72,22 @@ std::string py_strip(std::string_view text) {
   return std::string(text.substr(begin, end - begin));
 }
 
+std::vector<std::string> py_split(std::string_view text) {
+  std::vector<std::string> words;
+  size_t start = std::string_view::npos;
+  for (size_t i = 0; i < text.size();) {
+    const size_t at = i;
+    if (py_isspace(next_code_point(text, i))) {
+      if (start != std::string_view::npos) words.emplace_back(text.substr(start, at - start));
+      start = std::string_view::npos;
+    } else if (start == std::string_view::npos) {
+      start = at;
+    }
+  }
+  if (start != std::string_view::npos) words.emplace_back(text.substr(start));
+  return words;
+}
+
 std::string py_lstrip(std::string_view text) { return std::string(text.substr(first_non_space(text))); }
 
 std::string py_rstrip(std::string_view text) { return std::string(text.substr(0, end_of_non_space(text, 0))); }

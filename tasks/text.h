@@ -16,6 +16,8 @@ bool py_isspace(char32_t c);
 std::string py_strip(std::string_view text);
 std::string py_lstrip(std::string_view text);
 std::string py_rstrip(std::string_view text);
+// Python str.split() with no argument: the runs of non-whitespace (py_isspace), on UTF-8 text.
+std::vector<std::string> py_split(std::string_view text);
 // Python str.lower() (full Unicode case mapping), on UTF-8 text.
 std::string py_lower(std::string_view text);
 // Removes every character of Python's string.punctuation (ASCII only, as HF evaluate's

@@ -141,13 +141,21 @@ TEST(BbhCotZeroshot, RegisteredWithZeroshotFlexibleExtract) {
   const auto cot = TaskRegistry::builtin().create("bbh_cot_zeroshot:navigate", options);
   EXPECT_EQ(cot->name(), "bbh_cot_zeroshot");
   EXPECT_EQ(cot->subtasks(), (std::vector<std::string>{"navigate"}));
-  // bbh_zeroshot reports lm-eval's flexible-extract (first match) beside its raw comparison.
+  // bbh_zeroshot reports lm-eval's flexible-extract (first match; the headline, as lm-eval's group
+  // aggregates it) beside its raw comparison (strict-match).
   const auto zeroshot = TaskRegistry::builtin().create("bbh_zeroshot:date_understanding", options);
   auto bare = replay(zeroshot->instances(std::nullopt), [](const Instance& inst) { return " " + inst.target; });
   const auto out = evaluate(bare, std::vector<const Task*>{zeroshot.get()});
   const auto& m = out["results"]["bbh_zeroshot"]["metrics"];
+  // Each sample keeps the raw response and every filter's answer, so a filter change can be
+  // rescored and compared item by item.
+  const auto& sample = out["samples"]["bbh_zeroshot"].at(0);
+  EXPECT_EQ(sample["response"], " " + sample["target"].get<std::string>());
+  EXPECT_EQ(sample["filtered"]["strict-match"], sample["response"]);
+  EXPECT_EQ(sample["filtered"]["strip"], sample["target"]);
+  EXPECT_EQ(sample["filtered"]["flexible-extract"], sample["target"]);
   EXPECT_EQ(m["exact_match,flexible-extract"]["value"].get<double>(), 1.0);
-  EXPECT_EQ(out["results"]["bbh_zeroshot"]["primary_metric"], "exact_match,none");
+  EXPECT_EQ(out["results"]["bbh_zeroshot"]["primary_metric"], "exact_match,flexible-extract");
   EXPECT_EQ(out["results"]["bbh_zeroshot"]["version"], "2");
 }
 

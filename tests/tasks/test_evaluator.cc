@@ -82,7 +82,7 @@ TEST(Evaluator, OneBatchPerKindAcrossTasks) {
   EXPECT_EQ(out["requests"]["generate_until"], 9);
   EXPECT_EQ(out["schema"], "engram-bench/task-eval/1");
   EXPECT_EQ(out["config"]["tasks"], (nlohmann::json{"bbh_cot_fewshot", "bbh_zeroshot", "mmlu"}));
-  EXPECT_EQ(out["results"]["bbh_zeroshot"]["metrics"]["exact_match,none"]["value"], 1.0);
+  EXPECT_EQ(out["results"]["bbh_zeroshot"]["metrics"]["exact_match,strict-match"]["value"], 1.0);
   // JSON with an invalid UTF-8 response still serialises (replaced by U+FFFD).
   EXPECT_NO_THROW(out.dump());
 }

@@ -78,7 +78,7 @@ TEST(Fingerprint, EachProtocolPartMovesTheHash) {
 
   // Same protocol, different few-shot text in the prompt file.
   auto edited = fruit();
-  edited.prompt.exemplars[0].text += " ";
+  edited.prompt.exemplars[0].reasoning += " ";
   EXPECT_NE(BbhTask(base_config, {edited}).fingerprint(), base);
   // Test documents are not part of the protocol.
   auto fewer = fruit();
