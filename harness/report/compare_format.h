@@ -32,6 +32,8 @@ std::string delta_text(const AccuracyRow& row, const AccuracyCell& cell);
 std::string p_value_text(const AccuracyCell& cell);  // "0.0386 McNemar" | "0.21 bootstrap" | "n/a"
 std::string flips_text(const AccuracyCell& cell);    // "+5/-40" (0->1 / 1->0) | ""
 std::string relative_change_text(const SpeedCell& cell);
+std::string speed_value_text(const SpeedCell& cell);  // "98.0 [95.1, 100.9]" | "98.0 ± 1.0 sd" | "-"
+std::string speed_legend(const Comparison& comparison);
 std::string number_text(double value, int decimals);
 
 }  // namespace engram::report
