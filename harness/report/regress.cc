@@ -65,16 +65,16 @@ RegressFinding accuracy_finding(const LoadedReport& baseline, const TaskScores& 
   f.metric = base.primary_metric;
   f.verdict = "not tested";
   const TaskScores* cur = current.find_task(base.name);
+  if (base.metrics.count(f.metric)) f.baseline = base.metrics.at(f.metric).value;
+  if (!cur) {
+    mark_missing(f, "task missing from the current report", options);
+    return f;
+  }
   if (f.metric.empty() || !base.metrics.count(f.metric)) {
     f.reason = "the baseline names no primary metric";
     return f;
   }
   const MetricSummary& base_metric = base.metrics.at(f.metric);
-  f.baseline = base_metric.value;
-  if (!cur) {
-    mark_missing(f, "task missing from the current report", options);
-    return f;
-  }
   if (!cur->metrics.count(f.metric)) {
     mark_missing(f, "primary metric " + f.metric + " missing from the current report's task", options);
     return f;
