@@ -270,9 +270,13 @@ std::vector<std::string> read_caveats(const FieldReader& root) {
   std::vector<std::string> out;
   if (root.has("model")) {
     const FieldReader model = root.child("model", json::value_t::object);
+    const std::string family = model.optional_text("family").value_or("");
+    const bool trainable = family == "engram" || family == "moe" || family == "dense";
+    const std::string consequence = ": accuracy is at chance level; the numbers exercise the harness, not a trained model";
     if (model.optional_number("weights_seed")) {
-      out.push_back("random weights (seed " + scalar_text(model.node().at("weights_seed")) +
-                    "): accuracy is at chance level; the numbers exercise the harness, not a trained model");
+      out.push_back("random weights (seed " + scalar_text(model.node().at("weights_seed")) + ")" + consequence);
+    } else if (trainable && model.node().contains("checkpoint_sha256") && model.node().at("checkpoint_sha256").is_null()) {
+      out.push_back("random weights (no checkpoint)" + consequence);
     }
   }
   if (root.has("skipped")) {
