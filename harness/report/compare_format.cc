@@ -198,6 +198,26 @@ std::string speed_legend(const Comparison&) {
          "has no raw repetitions. Δ% is the relative change against the first column.";
 }
 
+namespace {
+
+void markdown_speed_section(std::ostringstream& out, const Comparison& c) {
+  if (c.speed.empty()) return;
+  out << "\n## Speed\n\n";
+  std::vector<std::string> h = {"Workload shape", "Measure (tok/s)"};
+  for (const SpeedColumn& column : c.speed_columns) h.push_back(column.label);
+  for (size_t i = 1; i < c.speed_columns.size(); ++i) h.push_back("Δ% " + c.speed_columns[i].label);
+  out << md_row(h) << md_rule(h.size());
+  for (const SpeedComparisonRow& row : c.speed) {
+    std::vector<std::string> cells = {row.key, row.measure};
+    for (const SpeedCell& cell : row.cells) cells.push_back(speed_value_text(cell));
+    for (size_t i = 1; i < row.cells.size(); ++i) cells.push_back(relative_change_text(row.cells[i]));
+    out << md_row(cells);
+  }
+  out << "\n" << speed_legend(c) << "\n";
+}
+
+}  // namespace
+
 std::string render_markdown(const Comparison& c) {
   std::ostringstream out;
   out << "## Accuracy\n\n";
@@ -222,20 +242,7 @@ std::string render_markdown(const Comparison& c) {
   }
   out << "\n" << legend(c) << "\n";
 
-  if (!c.speed.empty()) {
-    out << "\n## Speed\n\n";
-    std::vector<std::string> h = {"Workload shape", "Measure (tok/s)"};
-    for (const SpeedColumn& column : c.speed_columns) h.push_back(column.label);
-    for (size_t i = 1; i < c.speed_columns.size(); ++i) h.push_back("Δ% " + c.speed_columns[i].label);
-    out << md_row(h) << md_rule(h.size());
-    for (const SpeedComparisonRow& row : c.speed) {
-      std::vector<std::string> cells = {row.key, row.measure};
-      for (const SpeedCell& cell : row.cells) cells.push_back(speed_value_text(cell));
-      for (size_t i = 1; i < row.cells.size(); ++i) cells.push_back(relative_change_text(row.cells[i]));
-      out << md_row(cells);
-    }
-    out << "\n" << speed_legend(c) << "\n";
-  }
+  markdown_speed_section(out, c);
   if (!c.offload.empty()) {
     out << "\n## Engram offload\n\n";
     out << md_row({"Report", "Tier", "Table parameters", "Table bytes", "tok/s", "Overhead %"}) << md_rule(6);
