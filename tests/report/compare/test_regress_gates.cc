@@ -129,7 +129,9 @@ TEST(RegressGate, MissingPrimaryMetricFails) {
   EXPECT_TRUE(result.failed());
   ASSERT_EQ(result.count("missing"), 1u);
   for (const RegressFinding& f : result.findings) {
-    if (f.verdict == "missing") EXPECT_NE(f.reason.find("primary metric acc,none missing"), std::string::npos) << f.reason;
+    if (f.verdict == "missing") {
+      EXPECT_NE(f.reason.find("primary metric acc,none missing"), std::string::npos) << f.reason;
+    }
   }
 }
 
