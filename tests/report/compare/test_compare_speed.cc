@@ -3,12 +3,12 @@
 // scripts/gen_interval_cases.py); the page carries each report's caveats.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <regex>
 
 #include <nlohmann/json.hpp>
 
 #include "../../cli_runner.h"
+#include "../../test_support.h"
 #include "harness/report/compare_charts.h"
 #include "harness/report/compare_format.h"
 #include "harness/report/compare_intervals.h"
@@ -25,10 +25,7 @@ using testing::run_engram_bench;
 using testing::scratch_dir;
 using testing::write_json;
 
-nlohmann::json interval_cases() {
-  std::ifstream in(std::string(ENGRAM_SOURCE_DIR) + "/tests/data/report/interval_cases.json");
-  return nlohmann::json::parse(in);
-}
+nlohmann::json interval_cases() { return testing::read_json(testing::source_dir() / "tests/data/report/interval_cases.json"); }
 
 // Two rows (batch 1 and 4) of one model; decode throughput scaled by `speed`.
 nlohmann::json model_report(const std::string& model, double speed) {

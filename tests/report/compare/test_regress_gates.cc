@@ -3,12 +3,12 @@
 // reports are edited copies of tests/report/report_fixtures/baseline.json.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <functional>
 
 #include <nlohmann/json.hpp>
 
 #include "../../cli_runner.h"
+#include "../../test_support.h"
 #include "harness/report/paper_reference.h"
 #include "harness/report/regress.h"
 #include "compare_fixtures.h"
@@ -23,10 +23,9 @@ using testing::run_engram_bench;
 using testing::scratch_dir;
 using testing::write_json;
 
-nlohmann::json fixture_baseline() {
-  std::ifstream in(std::string(ENGRAM_SOURCE_DIR) + "/tests/report/report_fixtures/baseline.json");
-  return nlohmann::json::parse(in);
-}
+std::string fixture_path() { return (testing::source_dir() / "tests/report/report_fixtures/baseline.json").string(); }
+
+nlohmann::json fixture_baseline() { return testing::read_json(fixture_path()); }
 
 // A copy of the baseline fixture with one thing taken away.
 struct GateCase {
@@ -97,9 +96,7 @@ TEST_P(MissingFromCurrent, AllowMissingReportsButPasses) {
 }
 
 TEST_P(MissingFromCurrent, CliExitsOneThenZeroWithAllowMissing) {
-  const std::string baseline = std::string(ENGRAM_SOURCE_DIR) + "/tests/report/report_fixtures/baseline.json";
-  const std::string current = write_current();
-  const std::string args = "regress --baseline " + baseline + " --current " + current + " --bootstrap-resamples 500";
+  const std::string args = "regress --baseline " + fixture_path() + " --current " + write_current() + " --bootstrap-resamples 500";
   auto [code, out] = run_engram_bench(args);
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("missing from the current report and fail the gate"), std::string::npos) << out;
@@ -112,10 +109,8 @@ INSTANTIATE_TEST_SUITE_P(Gate, MissingFromCurrent, ::testing::ValuesIn(gate_case
                          [](const ::testing::TestParamInfo<GateCase>& info) { return info.param.name; });
 
 TEST(RegressGate, AnUnchangedCopyPasses) {
-  const auto cli = run_engram_bench("regress --baseline " + std::string(ENGRAM_SOURCE_DIR) +
-                                    "/tests/report/report_fixtures/baseline.json --current " +
-                                    write_json(scratch_dir("gates") / "same.json", fixture_baseline()) +
-                                    " --bootstrap-resamples 500");
+  const auto cli = run_engram_bench("regress --baseline " + fixture_path() + " --current " +
+                                    write_json(scratch_dir("gates") / "same.json", fixture_baseline()) + " --bootstrap-resamples 500");
   EXPECT_EQ(cli.first, 0) << cli.second;
   EXPECT_EQ(cli.second.find("missing"), std::string::npos) << cli.second;
 }
