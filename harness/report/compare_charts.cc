@@ -228,11 +228,19 @@ struct DotRow {
   std::vector<Dot> dots;
 };
 
-// Rows top to bottom, values along x; several series share a row, each a little offset.
-std::string svg_dot_chart(const std::string& title, const std::string& x_label, const std::vector<DotRow>& rows,
-                          const std::vector<std::string>& series_names, bool include_zero) {
-  const double left = 230, right = series_names.size() > 1 ? kRight : 40, row_h = 14.0 + 12.0 * static_cast<double>(series_names.size());
-  const double height = kTop + kBottom + row_h * static_cast<double>(std::max<size_t>(rows.size(), 1));
+// The series of a dot chart: names for the legend (none with one series) and colours.
+struct DotSeries {
+  std::vector<std::string> names;
+  std::vector<std::string> colours;
+};
+
+// Rows top to bottom, values along x; several series share a row, each a little offset. `note`, if
+// any, is a line under the axis label.
+std::string svg_dot_chart(const std::string& title, const std::string& x_label, const std::string& note,
+                          const std::vector<DotRow>& rows, const DotSeries& series, bool include_zero) {
+  const size_t count = series.colours.size();
+  const double left = 180, right = count > 1 ? kRight : 40, row_h = 14.0 + 12.0 * static_cast<double>(count);
+  const double height = kTop + kBottom + (note.empty() ? 0 : 14) + row_h * static_cast<double>(std::max<size_t>(rows.size(), 1));
   std::ostringstream out;
   out << svg_open(kWidth, height, title);
   double lo = include_zero ? 0 : INFINITY, hi = include_zero ? 0 : -INFINITY;
@@ -253,22 +261,27 @@ std::string svg_dot_chart(const std::string& title, const std::string& x_label, 
         << fixed(kTop + plot_h + 16) << "\" text-anchor=\"middle\" class=\"tick-label\">" << escape_html(tick_label(t))
         << "</text>\n";
   }
-  out << "<text x=\"" << fixed(left + plot_w / 2) << "\" y=\"" << fixed(height - 12) << "\" text-anchor=\"middle\">"
+  const double label_y = kTop + plot_h + 36;
+  out << "<text x=\"" << fixed(left + plot_w / 2) << "\" y=\"" << fixed(label_y) << "\" text-anchor=\"middle\">"
       << escape_html(x_label) << "</text>\n";
+  if (!note.empty()) {
+    out << "<text x=\"" << fixed(left + plot_w / 2) << "\" y=\"" << fixed(label_y + 16)
+        << "\" text-anchor=\"middle\" class=\"chart-note\">" << escape_html(note) << "</text>\n";
+  }
   for (size_t i = 0; i < rows.size(); ++i) {
     const double top = kTop + row_h * static_cast<double>(i);
     out << "<text x=\"" << fixed(left - 8) << "\" y=\"" << fixed(top + row_h / 2 + 4) << "\" text-anchor=\"end\" class=\"row-label\">"
         << escape_html(rows[i].label) << "</text>\n";
     for (const Dot& d : rows[i].dots) {
       const double y = top + 13 + 12.0 * static_cast<double>(d.series);
-      const std::string colour = series_colour(d.series);
+      const std::string& colour = series.colours.at(d.series);
       if (d.interval) whisker(out, y, sx(d.interval->first), sx(d.interval->second), true, colour);
       out << "<circle cx=\"" << fixed(sx(d.value)) << "\" cy=\"" << fixed(y) << "\" r=\"5\" fill=\"" << (d.filled ? colour : "white")
           << "\" stroke=\"" << colour << "\" stroke-width=\"2\"><title>" << escape_html(d.tip) << "</title></circle>\n";
     }
   }
-  if (series_names.size() > 1) {
-    for (size_t i = 0; i < series_names.size(); ++i) legend_entry(out, i, series_names[i], series_colour(i));
+  if (count > 1) {
+    for (size_t i = 0; i < count; ++i) legend_entry(out, i, series.names.at(i), series.colours[i]);
   }
   out << "</svg>\n";
   return out.str();
@@ -278,6 +291,14 @@ std::string interval_tip(const std::string& name, double value, const std::optio
   std::string tip = name + ": " + number_text(value, 2);
   if (interval) tip += " [" + number_text(interval->first, 2) + ", " + number_text(interval->second, 2) + "]";
   return tip;
+}
+
+// A report's colour when the report has one speed column; the column's own otherwise.
+std::string speed_column_colour(const Comparison& comparison, size_t column) {
+  const size_t report = comparison.speed_columns[column].report;
+  const auto of_report = std::count_if(comparison.speed_columns.begin(), comparison.speed_columns.end(),
+                                       [&](const SpeedColumn& c) { return c.report == report; });
+  return series_colour(of_report == 1 ? report : comparison.labels.size() + column);
 }
 
 }  // namespace
@@ -313,28 +334,48 @@ std::string svg_delta_chart(const Comparison& comparison, size_t column) {
   const std::string title = "Δ " + comparison.labels[column] + " − " + comparison.labels[0] + " per task (95% CI)";
   if (rows.empty()) return empty_chart(title, "no task scored by both reports");
   // Filled: significant after Holm's correction.
-  return svg_dot_chart(title, "delta (points for 0-1 metrics); filled: significant", rows, {comparison.labels[column]}, true);
+  return svg_dot_chart(title, "delta (points for 0-1 metrics); filled: significant after Holm's correction", "", rows,
+                       {{comparison.labels[column]}, {series_colour(column)}}, true);
 }
 
 std::string svg_speed_chart(const Comparison& comparison, const std::string& measure) {
-  std::vector<DotRow> rows;
+  std::vector<const SpeedComparisonRow*> measured;
   for (const SpeedComparisonRow& row : comparison.speed) {
-    if (row.measure != measure) continue;
-    DotRow out{row.key, {}};
-    for (size_t c = 0; c < row.cells.size(); ++c) {
-      const SpeedCell& cell = row.cells[c];
+    if (row.measure == measure) measured.push_back(&row);
+  }
+  const std::string title = measure + " per workload shape (95% CI over repetitions)";
+  if (measured.empty()) return empty_chart(title, "no " + measure + " in these reports");
+  // The shape fields every row shares go under the chart, so the row labels stay short.
+  std::vector<bool> shared(measured[0]->shape.size(), true);
+  for (const SpeedComparisonRow* row : measured) {
+    for (size_t f = 0; f < shared.size(); ++f) shared[f] = shared[f] && row->shape.at(f) == measured[0]->shape[f];
+  }
+  const auto fields_text = [&](const SpeedComparisonRow& row, bool common) {
+    std::string text;
+    for (size_t f = 0; f < shared.size(); ++f) {
+      if (shared[f] == common && row.shape[f].second != "null") text += (text.empty() ? "" : " ") + row.shape[f].first + "=" + row.shape[f].second;
+    }
+    return text;
+  };
+  std::vector<DotRow> rows;
+  for (const SpeedComparisonRow* row : measured) {
+    DotRow out{fields_text(*row, false), {}};
+    for (size_t c = 0; c < row->cells.size(); ++c) {
+      const SpeedCell& cell = row->cells[c];
       if (!cell.present) continue;
-      const std::string name = comparison.speed_columns[c].label;
       out.dots.push_back({c, cell.value, cell.interval, cell.interval.has_value(),
-                          interval_tip(name, cell.value, cell.interval) + (cell.interval ? "" : " (no repetitions: no interval)")});
+                          interval_tip(comparison.speed_columns[c].label, cell.value, cell.interval) +
+                              (cell.interval ? "" : " (no interval: no repetitions that reproduce this rate)")});
     }
     rows.push_back(std::move(out));
   }
-  const std::string title = measure + " per workload shape (95% CI over repetitions)";
-  if (rows.empty()) return empty_chart(title, "no " + measure + " in these reports");
-  std::vector<std::string> names;
-  for (const SpeedColumn& column : comparison.speed_columns) names.push_back(column.label);
-  return svg_dot_chart(title, "tokens / s; hollow: no repetitions in the report, no interval", rows, names, false);
+  DotSeries series;
+  for (const SpeedColumn& column : comparison.speed_columns) {
+    series.names.push_back(column.label);
+    series.colours.push_back(speed_column_colour(comparison, series.colours.size()));
+  }
+  return svg_dot_chart(title, "tokens / s; hollow: no interval from repetitions", "all rows: " + fields_text(*measured[0], true),
+                       rows, series, false);
 }
 
 LineChart ruler_chart(const Comparison& comparison) {

@@ -190,6 +190,18 @@ std::string speed_value_text(const SpeedCell& cell) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> grouped_caveats(const Comparison& c) {
+  std::vector<std::pair<std::string, std::string>> out;  // (labels, caveat)
+  for (size_t i = 0; i < c.caveats.size(); ++i) {
+    for (const std::string& caveat : c.caveats[i]) {
+      const auto same = std::find_if(out.begin(), out.end(), [&](const auto& entry) { return entry.second == caveat; });
+      if (same == out.end()) out.emplace_back(c.labels[i], caveat);
+      else same->first += ", " + c.labels[i];
+    }
+  }
+  return out;
+}
+
 std::string speed_legend(const Comparison&) {
   std::string fields;
   for (const std::string& f : speed_shape_fields()) fields += (fields.empty() ? "" : ", ") + f;
@@ -264,11 +276,10 @@ std::string render_markdown(const Comparison& c) {
       out << md_row(cells);
     }
   }
-  if (std::any_of(c.caveats.begin(), c.caveats.end(), [](const auto& list) { return !list.empty(); })) {
+  const auto caveats = grouped_caveats(c);
+  if (!caveats.empty()) {
     out << "\n## Caveats\n\n";
-    for (size_t i = 0; i < c.caveats.size(); ++i) {
-      for (const std::string& caveat : c.caveats[i]) out << "- " << escape_markdown_cell(c.labels[i] + ": " + caveat) << "\n";
-    }
+    for (const auto& [labels, caveat] : caveats) out << "- " << escape_markdown_cell(labels + ": " + caveat) << "\n";
   }
   if (!c.notes.empty()) {
     out << "\n## Notes\n\n";

@@ -1,7 +1,9 @@
 #include "harness/report/compare_input.h"
 
 #include <filesystem>
+#include <cmath>
 #include <fstream>
+#include <numeric>
 #include <set>
 #include <sstream>
 
@@ -201,6 +203,11 @@ void add_rate_intervals(const FieldReader& r, SpeedRow& row) {
       {"output_tok_s", repetition_rates(batch * gen, totals)}};
   for (const auto& [measure, rates] : measures) {
     if (!row.throughput.count(measure) || rates.size() != prefill.size()) continue;
+    // Samples that do not reproduce the row's own rate (a writer that defines it otherwise) would
+    // put the interval beside the number: no interval then.
+    const double mean = std::accumulate(rates.begin(), rates.end(), 0.0) / static_cast<double>(rates.size());
+    const double reported = row.throughput.at(measure);
+    if (std::abs(mean - reported) > 0.01 * std::abs(reported)) continue;
     if (const auto interval = mean_interval(rates)) row.throughput_interval[measure] = *interval;
   }
 }

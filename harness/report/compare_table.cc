@@ -207,19 +207,18 @@ SpeedCell speed_cell(const SpeedRow& row, const std::string& measure) {
 void add_speed_rows(const std::vector<LoadedReport>& reports, Comparison& comparison) {
   comparison.speed_columns = speed_columns(reports);
   const std::vector<SpeedColumn>& columns = comparison.speed_columns;
-  std::vector<std::pair<std::string, std::string>> order;  // (shape, measure) in first-seen order
+  std::vector<std::pair<const SpeedRow*, std::string>> order;  // (first row of a shape, measure) in first-seen order
   std::set<std::pair<std::string, std::string>> seen;
   for (const LoadedReport& r : reports) {
     for (const SpeedRow& row : r.speed) {
       for (const std::string& measure : throughput_fields()) {
-        if (row.throughput.count(measure) && seen.insert({row.key_text(), measure}).second) {
-          order.emplace_back(row.key_text(), measure);
-        }
+        if (row.throughput.count(measure) && seen.insert({row.key_text(), measure}).second) order.emplace_back(&row, measure);
       }
     }
   }
-  for (const auto& [key, measure] : order) {
-    SpeedComparisonRow out{key, measure, std::vector<SpeedCell>(columns.size())};
+  for (const auto& [first_row, measure] : order) {
+    const std::string key = first_row->key_text();
+    SpeedComparisonRow out{key, first_row->key, measure, std::vector<SpeedCell>(columns.size())};
     for (size_t c = 0; c < columns.size(); ++c) {
       for (const SpeedRow& row : reports[columns[c].report].speed) {
         if (row.model != columns[c].model || row.key_text() != key || !row.throughput.count(measure)) continue;

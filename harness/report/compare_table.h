@@ -75,6 +75,7 @@ struct SpeedCell {
 
 struct SpeedComparisonRow {
   std::string key;      // SpeedRow::key_text(): the workload shape
+  std::vector<std::pair<std::string, std::string>> shape;  // SpeedRow::key
   std::string measure;  // prefill_tok_s | decode_tok_s | output_tok_s
   std::vector<SpeedCell> cells;  // one per speed column
 };

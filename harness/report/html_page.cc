@@ -28,6 +28,7 @@ p.legend{font-size:0.85em;color:#555;max-width:60em}
 .chart-note{font-size:10px;fill:#666}
 .caveats{background:#fff6e0;border:1px solid #e0b040;padding:0.5em 1em;max-width:60em}
 .caveats li{margin:0.2em 0}
+table.speed td:not(.text){white-space:nowrap}
 )";
 
 std::string td(const std::string& text, const std::string& css_class = "") {
@@ -60,7 +61,7 @@ void accuracy_table(std::ostringstream& out, const Comparison& c) {
 
 void speed_table(std::ostringstream& out, const Comparison& c) {
   if (c.speed.empty()) return;
-  out << "<h2>Speed</h2>\n<table>\n<tr>" << th("Workload shape") << th("Measure (tok/s)");
+  out << "<h2>Speed</h2>\n<table class=\"speed\">\n<tr>" << th("Workload shape") << th("Measure (tok/s)");
   for (const SpeedColumn& column : c.speed_columns) out << th(column.label);
   for (size_t i = 1; i < c.speed_columns.size(); ++i) out << th("Δ% " + c.speed_columns[i].label);
   out << "</tr>\n";
@@ -75,12 +76,11 @@ void speed_table(std::ostringstream& out, const Comparison& c) {
 
 // Before any number: what the reader must know to read them (random weights, skipped tasks, overrides).
 void caveats_section(std::ostringstream& out, const Comparison& c) {
-  std::ostringstream items;
-  for (size_t i = 0; i < c.caveats.size(); ++i) {
-    for (const std::string& caveat : c.caveats[i]) items << "<li><b>" << escape_html(c.labels[i]) << "</b>: " << escape_html(caveat) << "</li>\n";
-  }
-  if (items.str().empty()) return;
-  out << "<div class=\"caveats\">\n<h2>Caveats</h2>\n<ul>\n" << items.str() << "</ul>\n</div>\n";
+  const auto caveats = grouped_caveats(c);
+  if (caveats.empty()) return;
+  out << "<div class=\"caveats\">\n<h2>Caveats</h2>\n<ul>\n";
+  for (const auto& [labels, caveat] : caveats) out << "<li><b>" << escape_html(labels) << "</b>: " << escape_html(caveat) << "</li>\n";
+  out << "</ul>\n</div>\n";
 }
 
 std::string interval_text(const std::optional<double>& value, const std::optional<Interval>& interval, int decimals) {

@@ -156,6 +156,12 @@ TEST(CompareCaveats, PageAndMarkdownCarryEachReportsCaveats) {
   const std::string md = render_markdown(c);
   EXPECT_NE(md.find("## Caveats"), std::string::npos);
   EXPECT_NE(md.find("random weights (seed 0)"), std::string::npos);
+  // One line per caveat, naming every report it applies to.
+  std::vector<LoadedReport> both = {parse_report(report, "a.json"), parse_report(report, "b.json")};
+  make_labels_unique(both);
+  const auto grouped = grouped_caveats(compare_reports(both));
+  ASSERT_EQ(grouped.size(), 3u);
+  EXPECT_EQ(grouped[0].first, "a, b");
   // A trained model's report without skips or overrides has none.
   EXPECT_EQ(render_html(compare_reports({parse_report(make_report("m", nlohmann::json::object()), "m.json")})).find("Caveats"),
             std::string::npos);
