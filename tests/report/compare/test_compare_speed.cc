@@ -114,6 +114,11 @@ TEST(CompareIntervals, SpeedRowIntervalsFromRawRepetitionsMatchScipy) {
   }
   const std::string md = render_markdown(compare_reports({report}));
   EXPECT_NE(md.find("| decode_tok_s | 317.7 [303.4, 332.1] |"), std::string::npos) << md;
+  // Samples that do not reproduce the row's rate (5% off) give no interval, not one beside the number.
+  row["decode_tok_s"] = 1.05 * ref["decode_tok_s"].get<double>();
+  const LoadedReport off = parse_report(make_report("tiny", nlohmann::json::object(), {row}), "r.json");
+  EXPECT_FALSE(off.speed.at(0).throughput_interval.count("decode_tok_s"));
+  EXPECT_TRUE(off.speed.at(0).throughput_interval.count("prefill_tok_s"));
 }
 
 TEST(CompareIntervals, OffloadOverheadIntervalIsPairedPerRepetition) {
