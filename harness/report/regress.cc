@@ -39,17 +39,18 @@ void judge_against_interval(RegressFinding& f, const MetricSummary& current, boo
   f.test = "reference-interval";
   f.current_interval = current.ci95;
   const auto [low, high] = *current.ci95;
-  const std::string where = format_number("%.4g", *f.baseline) + " against the current's 95% CI [" +
-                            format_number("%.4g", low) + ", " + format_number("%.4g", high) + "]";
+  const std::string value = "the baseline's " + format_number("%.4g", *f.baseline);
+  const std::string interval = "the current's 95% CI [" + format_number("%.4g", low) + ", " + format_number("%.4g", high) + "]";
   const bool above = *f.baseline > high, below = *f.baseline < low;
   if (above || below) {
     const bool worse = higher_is_better ? above : below;
     f.verdict = worse ? "regression" : "improvement";
     f.fails = worse;
-    f.reason = no_test + ": the baseline's " + where + " lies outside it, the current being " + (worse ? "worse" : "better");
+    f.reason = no_test + ": " + value + " lies " + (above ? "above " : "below ") + interval + ", so the current is " +
+               (worse ? "worse" : "better");
   } else {
     f.verdict = "ok";
-    f.reason = no_test + ": the baseline's " + where + " lies inside it";
+    f.reason = no_test + ": " + value + " lies inside " + interval;
   }
 }
 
