@@ -305,6 +305,9 @@ TEST(SpeedCli, HostTierAddsAnInterleavedOffloadSectionInTheReportFormat) {
   EXPECT_GT(run["tok_s"].get<double>(), 0);
   EXPECT_GT(run["device_tok_s"].get<double>(), 0);
   EXPECT_TRUE(run["overhead_pct"].is_number());
+  // Each timed pass, for compare's intervals (one repetition here).
+  EXPECT_EQ(run["samples"]["device_s"].size(), 1u);
+  EXPECT_EQ(run["samples"]["offloaded_s"].size(), 1u);
   ASSERT_EQ(run["layers"].size(), 2u);  // tiny-engram's two Engram layers
   for (const auto& layer : run["layers"]) {
     EXPECT_GT(layer["rows"].get<int64_t>(), 0);
