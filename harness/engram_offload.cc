@@ -55,6 +55,7 @@ PassTime run_pass(model::CausalLM& model, const at::Tensor& prompt, int64_t deco
 void add(TierTiming& timing, const PassTime& pass) {
   timing.prefill_seconds += pass.prefill;
   timing.decode_seconds += pass.decode;
+  timing.pass_seconds.push_back(pass.prefill + pass.decode);
 }
 
 void finish(TierTiming& timing, const OffloadWorkload& workload) {
@@ -227,6 +228,7 @@ nlohmann::json offload_report_run(const model::CausalLM& model, const OffloadRun
           {"tok_s", run.offloaded.tokens_per_second},
           {"device_tok_s", run.device.tokens_per_second},
           {"overhead_pct", 100.0 * run.overhead},
+          {"samples", {{"device_s", run.device.pass_seconds}, {"offloaded_s", run.offloaded.pass_seconds}}},
           {"layers", report_layers(run.stats)},
           {"detail", to_json(run)}};
 }

@@ -46,6 +46,7 @@ struct TierTiming {
   double prefill_tokens_per_second = 0;
   double decode_tokens_per_second = 0;
   double tokens_per_second = 0;  // prompt and decoded tokens over all seconds
+  std::vector<double> pass_seconds;  // prefill + decode of each timed repetition, for intervals
 };
 
 struct OffloadRun {

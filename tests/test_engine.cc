@@ -87,6 +87,9 @@ struct Family {
   int64_t branches;
 };
 
+// gtest prints the parameter in test listings and failures; without this, as raw bytes.
+void PrintTo(const Family& f, std::ostream* out) { *out << f.name; }
+
 class EngineTest : public ::testing::TestWithParam<Family> {
  protected:
   ModelConfig config() const { return tiny(GetParam().deepseek, GetParam().engram, GetParam().branches); }

@@ -81,7 +81,8 @@ TEST_P(GoldenForwardTest, IntermediatesAndOutputWithinTolerance) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(HyperConnections, GoldenForwardTest, ::testing::Values("forward_hc4", "forward_hc1"));
+INSTANTIATE_TEST_SUITE_P(HyperConnections, GoldenForwardTest, ::testing::Values("forward_hc4", "forward_hc1"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(GoldenForward, ZeroGateScoreGivesExactlyOneHalf) {
   ENGRAM_REQUIRE_SHARED(testing::golden_dir() / "forward_hc4_io.safetensors");

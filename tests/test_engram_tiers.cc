@@ -245,6 +245,11 @@ struct TierCase {
   int fetch_threads;
 };
 
+// gtest prints the parameter in test listings and failures; without this, as raw bytes.
+void PrintTo(const TierCase& c, std::ostream* out) {
+  *out << c.name << " (cache " << c.cache_rows << " rows, " << c.fetch_threads << " fetch threads)";
+}
+
 std::vector<TierCase> tier_cases() {
   return {{"host", TableTier::kHost, 0, 1},
           {"host_cache", TableTier::kHost, 512, 1},

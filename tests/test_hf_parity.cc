@@ -35,7 +35,8 @@ TEST_P(HfParity, LogitsMatchTransformers) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, HfParity,
                          ::testing::Values("tiny_llama", "tiny_llama_rope3", "tiny_deepseek_v3",
-                                           "tiny_deepseek_v3_qlora_yarn"));
+                                           "tiny_deepseek_v3_qlora_yarn"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
 }  // namespace engram

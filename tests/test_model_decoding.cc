@@ -17,6 +17,9 @@ struct Variant {
   bool yarn = false;
 };
 
+// gtest prints the parameter in test listings and failures; without this, as raw bytes.
+void PrintTo(const Variant& v, std::ostream* out) { *out << v.name; }
+
 ModelConfig tiny_config(const Variant& v) {
   ModelConfig c;
   c.vocab_size = 300;

@@ -1,6 +1,7 @@
 // `engram-bench regress --baseline B.json --current C.json`: the CI gate. Exit 1 on a significant
-// accuracy drop (paired test, Holm-corrected across tasks) or a throughput drop beyond the
-// tolerance, 0 otherwise, 2 when an input is unusable. Prints every row with the reason.
+// accuracy drop (paired test, Holm-corrected across tasks), a throughput drop beyond the tolerance,
+// or a task, metric, per-item vector or speed row of the baseline missing from the current report
+// (unless --allow-missing); 0 otherwise, 2 when an input is unusable. Prints every row with the reason.
 
 #include <iostream>
 
@@ -23,6 +24,7 @@ struct RegressArguments {
   double alpha = 0.05;
   double speed_tolerance = 0.05;
   bool strict_protocol = false;
+  bool allow_missing = false;
   int resamples = 10000;
   uint64_t seed = 0;
 };
@@ -45,6 +47,7 @@ int run_regress(const RegressArguments& args) {
     options.alpha = args.alpha;
     options.speed_tolerance = args.speed_tolerance;
     options.strict_protocol = args.strict_protocol;
+    options.allow_missing = args.allow_missing;
     options.bootstrap.resamples = args.resamples;
     options.bootstrap.seed = args.seed;
     const r::RegressResult result = r::regress(baseline, current, options);
@@ -68,13 +71,17 @@ int run_regress(const RegressArguments& args) {
 void add_regress_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
   auto args = std::make_shared<RegressArguments>();
   CLI::App* cmd = app.add_subcommand(
-      "regress", "CI gate: exit 1 on a significant accuracy drop or a throughput drop beyond the tolerance");
+      "regress", "CI gate: exit 1 on a significant accuracy drop, a throughput drop beyond the tolerance, or baseline rows "
+                 "missing from the current report");
   cmd->add_option("--baseline", args->baseline, "The baseline report")->required();
   cmd->add_option("--current", args->current, "The report to check")->required();
   cmd->add_option("--alpha", args->alpha, "Family-wise significance level (Holm across tasks)")->capture_default_str();
   cmd->add_option("--speed-tolerance", args->speed_tolerance, "Largest allowed relative throughput drop")
       ->capture_default_str();
   cmd->add_flag("--strict-protocol", args->strict_protocol, "Fail when a task's protocol fingerprint differs");
+  cmd->add_flag("--allow-missing", args->allow_missing,
+                "Report, but do not fail on, tasks, metrics, per-item values or speed rows of the baseline that the "
+                "current report lacks");
   cmd->add_option("--format", args->format, "md or json")->capture_default_str();
   cmd->add_option("--output,-o", args->output, "Write here (atomically) instead of standard output");
   cmd->add_option("--bootstrap-resamples", args->resamples, "Resamples of the paired bootstrap")->capture_default_str();

@@ -46,12 +46,6 @@ std::string legend(const Comparison& c) {
   return out.str();
 }
 
-std::string speed_value_text(const SpeedCell& cell) {
-  if (!cell.present) return "-";
-  std::string out = number_text(cell.value, 1);
-  if (cell.stddev) out += " ± " + number_text(*cell.stddev, 1);
-  return out;
-}
 
 std::string ruler_cell(const Comparison& c, size_t report, int64_t length) {
   for (const RulerPoint& p : c.ruler) {
@@ -188,6 +182,54 @@ std::string relative_change_text(const SpeedCell& cell) {
   return signed_text(100.0 * *cell.relative_change, 1) + "%";
 }
 
+std::string speed_value_text(const SpeedCell& cell) {
+  if (!cell.present) return "-";
+  std::string out = number_text(cell.value, 1);
+  if (cell.interval) out += " [" + number_text(cell.interval->first, 1) + ", " + number_text(cell.interval->second, 1) + "]";
+  else if (cell.stddev) out += " ± " + number_text(*cell.stddev, 1) + " sd";
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> grouped_caveats(const Comparison& c) {
+  std::vector<std::pair<std::string, std::string>> out;  // (labels, caveat)
+  for (size_t i = 0; i < c.caveats.size(); ++i) {
+    for (const std::string& caveat : c.caveats[i]) {
+      const auto same = std::find_if(out.begin(), out.end(), [&](const auto& entry) { return entry.second == caveat; });
+      if (same == out.end()) out.emplace_back(c.labels[i], caveat);
+      else same->first += ", " + c.labels[i];
+    }
+  }
+  return out;
+}
+
+std::string speed_legend(const Comparison&) {
+  std::string fields;
+  for (const std::string& f : speed_shape_fields()) fields += (fields.empty() ? "" : ", ") + f;
+  return "Speed rows pair across reports on the workload shape (" + fields + "); each column is one model of one report. "
+         "[low, high]: 95% Student-t interval of the per-repetition rates (the report's raw repetitions); ± sd where a row "
+         "has no raw repetitions. Δ% is the relative change against the first column.";
+}
+
+namespace {
+
+void markdown_speed_section(std::ostringstream& out, const Comparison& c) {
+  if (c.speed.empty()) return;
+  out << "\n## Speed\n\n";
+  std::vector<std::string> h = {"Workload shape", "Measure (tok/s)"};
+  for (const SpeedColumn& column : c.speed_columns) h.push_back(column.label);
+  for (size_t i = 1; i < c.speed_columns.size(); ++i) h.push_back("Δ% " + c.speed_columns[i].label);
+  out << md_row(h) << md_rule(h.size());
+  for (const SpeedComparisonRow& row : c.speed) {
+    std::vector<std::string> cells = {row.key, row.measure};
+    for (const SpeedCell& cell : row.cells) cells.push_back(speed_value_text(cell));
+    for (size_t i = 1; i < row.cells.size(); ++i) cells.push_back(relative_change_text(row.cells[i]));
+    out << md_row(cells);
+  }
+  out << "\n" << speed_legend(c) << "\n";
+}
+
+}  // namespace
+
 std::string render_markdown(const Comparison& c) {
   std::ostringstream out;
   out << "## Accuracy\n\n";
@@ -212,21 +254,7 @@ std::string render_markdown(const Comparison& c) {
   }
   out << "\n" << legend(c) << "\n";
 
-  if (!c.speed.empty()) {
-    out << "\n## Speed\n\n";
-    std::vector<std::string> h = {"Row", "Measure (tok/s)"};
-    for (const std::string& label : c.labels) h.push_back(label);
-    for (size_t i = 1; i < c.labels.size(); ++i) h.push_back("Δ% " + c.labels[i]);
-    out << md_row(h) << md_rule(h.size());
-    for (const SpeedComparisonRow& row : c.speed) {
-      std::vector<std::string> cells = {row.key, row.measure};
-      for (const SpeedCell& cell : row.cells) cells.push_back(speed_value_text(cell));
-      for (size_t i = 1; i < row.cells.size(); ++i) cells.push_back(relative_change_text(row.cells[i]));
-      out << md_row(cells);
-    }
-    out << "\nSpeed rows are paired on (model, dtype, device, threads, engram_table, workload, batch, prompt_tokens, "
-           "gen_tokens); Δ% is the relative change against the first column.\n";
-  }
+  markdown_speed_section(out, c);
   if (!c.offload.empty()) {
     out << "\n## Engram offload\n\n";
     out << md_row({"Report", "Tier", "Table parameters", "Table bytes", "tok/s", "Overhead %"}) << md_rule(6);
@@ -247,6 +275,11 @@ std::string render_markdown(const Comparison& c) {
       for (size_t i = 0; i < c.labels.size(); ++i) cells.push_back(ruler_cell(c, i, length));
       out << md_row(cells);
     }
+  }
+  const auto caveats = grouped_caveats(c);
+  if (!caveats.empty()) {
+    out << "\n## Caveats\n\n";
+    for (const auto& [labels, caveat] : caveats) out << "- " << escape_markdown_cell(labels + ": " + caveat) << "\n";
   }
   if (!c.notes.empty()) {
     out << "\n## Notes\n\n";
@@ -288,13 +321,16 @@ std::string render_csv(const Comparison& c) {
     for (size_t i = 0; i < row.cells.size(); ++i) {
       const SpeedCell& cell = row.cells[i];
       if (!cell.present) continue;
-      line({"speed", c.labels[i], row.key, "", row.measure, exact_number(cell.value), "", "", "",
-            optional_exact(cell.relative_change), "", "", "", "", "", "", "", "", "", "", "", "",
-            cell.stddev ? "stddev " + exact_number(*cell.stddev) : ""});
+      line({"speed", c.speed_columns[i].label, row.key, "", row.measure, exact_number(cell.value),
+            cell.interval ? exact_number(cell.interval->first) : "", cell.interval ? exact_number(cell.interval->second) : "",
+            "", optional_exact(cell.relative_change), "", "", "", "", "", "", "", "", "", "", "", "",
+            "model " + c.speed_columns[i].model + (cell.stddev ? "; stddev " + exact_number(*cell.stddev) : "")});
     }
   }
   for (const OffloadPoint& p : c.offload) {
-    line({"offload", c.labels[p.report], p.run.tier, "", "overhead_pct", optional_exact(p.run.overhead_pct), "", "", "", "",
+    const auto& ci = p.run.overhead_pct_interval;
+    line({"offload", c.labels[p.report], p.run.tier, "", "overhead_pct", optional_exact(p.run.overhead_pct),
+          ci ? exact_number(ci->first) : "", ci ? exact_number(ci->second) : "", "", "",
           "", "", "", "", "", "", "", "", "", "", optional_exact(p.run.table_parameters), optional_exact(p.run.table_bytes),
           p.run.tok_s ? "tok_s " + exact_number(*p.run.tok_s) : ""});
   }
@@ -326,18 +362,19 @@ std::string render_latex(const Comparison& c) {
   }
   out << "\\bottomrule\n\\end{tabular}\n";
   if (!c.speed.empty()) {
-    out << "\n\\begin{tabular}{ll" << std::string(reports, 'r') << std::string(reports - 1, 'r') << "}\n\\toprule\n";
-    out << "Row & Measure (tok/s)";
-    for (const std::string& label : c.labels) out << " & " << escape_latex(label);
-    for (size_t i = 1; i < reports; ++i) out << " & $\\Delta$\\% " << escape_latex(c.labels[i]);
+    const size_t columns = c.speed_columns.size();
+    out << "\n\\begin{tabular}{ll" << std::string(columns, 'r') << std::string(columns - 1, 'r') << "}\n\\toprule\n";
+    out << "Workload shape & Measure (tok/s)";
+    for (const SpeedColumn& column : c.speed_columns) out << " & " << escape_latex(column.label);
+    for (size_t i = 1; i < columns; ++i) out << " & $\\Delta$\\% " << escape_latex(c.speed_columns[i].label);
     out << " \\\\\n\\midrule\n";
     for (const SpeedComparisonRow& row : c.speed) {
       out << escape_latex(row.key) << " & " << escape_latex(row.measure);
-      for (const SpeedCell& cell : row.cells) out << " & " << escape_latex(cell.present ? number_text(cell.value, 1) : "-");
-      for (size_t i = 1; i < reports; ++i) out << " & " << escape_latex(relative_change_text(row.cells[i]));
+      for (const SpeedCell& cell : row.cells) out << " & " << escape_latex(speed_value_text(cell));
+      for (size_t i = 1; i < columns; ++i) out << " & " << escape_latex(relative_change_text(row.cells[i]));
       out << " \\\\\n";
     }
-    out << "\\bottomrule\n\\end{tabular}\n";
+    out << "\\bottomrule\n\\end{tabular}\n% " << speed_legend(c) << "\n";
   }
   out << "\n% " << legend(c) << "\n";
   return out.str();

@@ -5,6 +5,8 @@
 // LaTeX's special characters.
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "harness/report/compare_table.h"
 
@@ -32,6 +34,10 @@ std::string delta_text(const AccuracyRow& row, const AccuracyCell& cell);
 std::string p_value_text(const AccuracyCell& cell);  // "0.0386 McNemar" | "0.21 bootstrap" | "n/a"
 std::string flips_text(const AccuracyCell& cell);    // "+5/-40" (0->1 / 1->0) | ""
 std::string relative_change_text(const SpeedCell& cell);
+std::string speed_value_text(const SpeedCell& cell);  // "98.0 [95.1, 100.9]" | "98.0 ± 1.0 sd" | "-"
+std::string speed_legend(const Comparison& comparison);
+// Each distinct caveat once, with the labels of the reports it applies to ("a, b"), in report order.
+std::vector<std::pair<std::string, std::string>> grouped_caveats(const Comparison& comparison);
 std::string number_text(double value, int decimals);
 
 }  // namespace engram::report

@@ -1,7 +1,9 @@
 #include "harness/report/compare_input.h"
 
 #include <filesystem>
+#include <cmath>
 #include <fstream>
+#include <numeric>
 #include <set>
 #include <sstream>
 
@@ -165,6 +167,51 @@ TaskScores read_task(const FieldReader& tasks, const std::string& name) {
   return out;
 }
 
+// The seconds in `field` of a row's "samples", checked; empty when absent.
+std::vector<double> sample_seconds(const FieldReader& owner, const std::string& field) {
+  if (!owner.has("samples")) return {};
+  const FieldReader samples = owner.child("samples", json::value_t::object);
+  if (!samples.has(field)) return {};
+  const FieldReader values = samples.child(field, json::value_t::array);
+  std::vector<double> out;
+  for (const json& v : values.node()) {
+    if (!v.is_number()) samples.fail(field, "expected an array of seconds");
+    out.push_back(v.get<double>());
+  }
+  return out;
+}
+
+double count_field(const FieldReader& r, const std::string& field) {
+  const auto v = r.optional_number(field);
+  if (!v || *v < 0) r.fail(field, "expected a count");
+  return *v;
+}
+
+// Intervals from the raw repetitions of a sweep row: prefill over prompt tokens, decode over the
+// tokens after the first, output over all generated tokens and the whole repetition.
+void add_rate_intervals(const FieldReader& r, SpeedRow& row) {
+  const auto repetitions = r.optional_number("repetitions");
+  if (!repetitions || *repetitions < 2) return;  // nano-vllm rows time batches of one run, not repetitions
+  const std::vector<double> prefill = sample_seconds(r, "prefill_s"), decode = sample_seconds(r, "decode_s");
+  if (prefill.size() != static_cast<size_t>(*repetitions) || decode.size() != prefill.size()) return;
+  const double batch = count_field(r, "batch"), prompt = count_field(r, "prompt_tokens"), gen = count_field(r, "gen_tokens");
+  std::vector<double> totals;
+  for (size_t i = 0; i < prefill.size(); ++i) totals.push_back(prefill[i] + decode[i]);
+  const std::pair<const char*, std::vector<double>> measures[] = {
+      {"prefill_tok_s", repetition_rates(batch * prompt, prefill)},
+      {"decode_tok_s", gen > 1 ? repetition_rates(batch * (gen - 1), decode) : std::vector<double>{}},
+      {"output_tok_s", repetition_rates(batch * gen, totals)}};
+  for (const auto& [measure, rates] : measures) {
+    if (!row.throughput.count(measure) || rates.size() != prefill.size()) continue;
+    // Samples that do not reproduce the row's own rate (a writer that defines it otherwise) would
+    // put the interval beside the number: no interval then.
+    const double mean = std::accumulate(rates.begin(), rates.end(), 0.0) / static_cast<double>(rates.size());
+    const double reported = row.throughput.at(measure);
+    if (std::abs(mean - reported) > 0.01 * std::abs(reported)) continue;
+    if (const auto interval = mean_interval(rates)) row.throughput_interval[measure] = *interval;
+  }
+}
+
 std::vector<SpeedRow> read_speed(const FieldReader& report) {
   std::vector<SpeedRow> out;
   if (!report.has("speed")) return out;
@@ -176,16 +223,32 @@ std::vector<SpeedRow> read_speed(const FieldReader& report) {
     if (!row.is_object()) rows.fail(index, "expected an object");
     const FieldReader r(row, rows.source(), rows.join(index));
     SpeedRow s;
-    for (const std::string& field : speed_key_fields()) {
+    s.model = row.contains("model") ? scalar_text(row.at("model")) : "null";
+    for (const std::string& field : speed_shape_fields()) {
       s.key.emplace_back(field, row.contains(field) ? scalar_text(row.at(field)) : "null");
     }
     for (const std::string& field : throughput_fields()) {
       if (const auto v = r.optional_number(field)) s.throughput[field] = *v;
       if (const auto sd = r.optional_number(field + "_stddev")) s.throughput_stddev[field] = *sd;
     }
+    add_rate_intervals(r, s);
     out.push_back(std::move(s));
   }
   return out;
+}
+
+// Device and offloaded passes alternate, so repetition i of each forms a pair.
+void add_offload_intervals(const FieldReader& r, OffloadRun& run) {
+  const std::vector<double> device = sample_seconds(r, "device_s"), offloaded = sample_seconds(r, "offloaded_s");
+  if (device.size() < 2 || device.size() != offloaded.size()) return;
+  const double tokens = count_field(r, "batch") * (count_field(r, "prompt_tokens") + count_field(r, "gen_tokens") - 1);
+  std::vector<double> overhead_pct;
+  for (size_t i = 0; i < device.size(); ++i) {
+    if (device[i] > 0 && offloaded[i] > 0) overhead_pct.push_back(100.0 * (1.0 - device[i] / offloaded[i]));
+  }
+  if (overhead_pct.size() != device.size()) return;
+  run.tok_s_interval = mean_interval(repetition_rates(tokens, offloaded));
+  run.overhead_pct_interval = mean_interval(overhead_pct);
 }
 
 std::vector<OffloadRun> read_offload(const FieldReader& report) {
@@ -203,16 +266,52 @@ std::vector<OffloadRun> read_offload(const FieldReader& report) {
     run.table_bytes = r.optional_number("table_bytes");
     run.tok_s = r.optional_number("tok_s");
     run.overhead_pct = r.optional_number("overhead_pct");
+    add_offload_intervals(r, run);
     out.push_back(run);
+  }
+  return out;
+}
+
+// Random weights, skipped tasks and protocol overrides, in words for the page and the notes.
+std::vector<std::string> read_caveats(const FieldReader& root) {
+  std::vector<std::string> out;
+  if (root.has("model")) {
+    const FieldReader model = root.child("model", json::value_t::object);
+    const std::string family = model.optional_text("family").value_or("");
+    const bool trainable = family == "engram" || family == "moe" || family == "dense";
+    const std::string consequence = ": accuracy is at chance level; the numbers exercise the harness, not a trained model";
+    if (model.optional_number("weights_seed")) {
+      out.push_back("random weights (seed " + scalar_text(model.node().at("weights_seed")) + ")" + consequence);
+    } else if (trainable && model.node().contains("checkpoint_sha256") && model.node().at("checkpoint_sha256").is_null()) {
+      out.push_back("random weights (no checkpoint)" + consequence);
+    }
+  }
+  if (root.has("skipped")) {
+    const FieldReader skipped = root.child("skipped", json::value_t::array);
+    for (size_t i = 0; i < skipped.node().size(); ++i) {
+      const std::string index = std::to_string(i);
+      if (!skipped.node()[i].is_object()) skipped.fail(index, "expected an object");
+      const FieldReader entry(skipped.node()[i], skipped.source(), skipped.join(index));
+      out.push_back("skipped " + entry.text("task") + ": " + entry.text("reason"));
+    }
+  }
+  const FieldReader tasks = root.child("tasks", json::value_t::object);
+  for (const auto& [name, task] : tasks.node().items()) {
+    if (!task.is_object() || !task.contains("protocol_overrides") || !task.at("protocol_overrides").is_object()) continue;
+    const json& overrides = task.at("protocol_overrides");
+    if (overrides.empty()) continue;
+    std::string list;
+    for (const auto& [field, value] : overrides.items()) list += (list.empty() ? "" : ", ") + field + " = " + scalar_text(value);
+    out.push_back(name + ": protocol overridden (" + list + "), so it does not pair with a standard run");
   }
   return out;
 }
 
 }  // namespace
 
-const std::vector<std::string>& speed_key_fields() {
-  static const std::vector<std::string> fields = {"model", "dtype", "device", "threads", "engram_table",
-                                                  "workload", "batch", "prompt_tokens", "gen_tokens"};
+const std::vector<std::string>& speed_shape_fields() {
+  static const std::vector<std::string> fields = {"batch", "prompt_tokens", "gen_tokens", "dtype",
+                                                  "device", "threads", "engram_table", "workload"};
   return fields;
 }
 
@@ -258,6 +357,7 @@ LoadedReport parse_report(const json& report, const std::string& source) {
   for (const auto& item : tasks.node().items()) out.tasks.push_back(read_task(tasks, item.key()));
   out.speed = read_speed(root);
   out.offload = read_offload(root);
+  out.caveats = read_caveats(root);
   out.label = out.model_name.empty() ? std::filesystem::path(source).stem().string() : out.model_name;
   return out;
 }

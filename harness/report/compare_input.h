@@ -13,6 +13,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "harness/report/compare_intervals.h"
+
 namespace engram::report {
 
 // Unusable input: the message names the file (or reference) and the field.
@@ -54,16 +56,20 @@ struct TaskScores {
   std::optional<ItemScores> items;
 };
 
-// The fields a speed row is paired on, in docs/report-format.md order.
-const std::vector<std::string>& speed_key_fields();
+// The workload shape a speed row is paired on across reports (docs/report-format.md); the model is
+// the column, not part of the key, so two models measured on the same shape meet in one row.
+const std::vector<std::string>& speed_shape_fields();
 // The throughput measures compared and gated, when a row has them.
 const std::vector<std::string>& throughput_fields();
 
 struct SpeedRow {
-  std::vector<std::pair<std::string, std::string>> key;  // speed_key_fields() with their values as text
+  std::string model;
+  std::vector<std::pair<std::string, std::string>> key;  // speed_shape_fields() with their values as text
   std::map<std::string, double> throughput;              // throughput_fields() present in the row
   std::map<std::string, double> throughput_stddev;       // "<field>_stddev" where present
-  std::string key_text() const;                          // "model=... dtype=... ..."
+  // 95% t-interval of the per-repetition rates in "samples" (sweep rows with two or more repetitions).
+  std::map<std::string, Interval> throughput_interval;
+  std::string key_text() const;  // "batch=4 prompt_tokens=128 ..." (null fields left out)
 };
 
 struct OffloadRun {
@@ -72,6 +78,10 @@ struct OffloadRun {
   std::optional<double> table_bytes;
   std::optional<double> tok_s;
   std::optional<double> overhead_pct;
+  // 95% t-intervals over the timed repetitions ("samples": device and offloaded pass seconds, which
+  // alternate, so the overhead is paired per repetition); unset without samples.
+  std::optional<Interval> tok_s_interval;
+  std::optional<Interval> overhead_pct_interval;
 };
 
 struct LoadedReport {
@@ -83,6 +93,9 @@ struct LoadedReport {
   std::vector<SpeedRow> speed;
   std::vector<OffloadRun> offload;
   std::vector<std::string> notes;  // shown under the tables (e.g. a reference's protocol notes)
+  // What a reader must know before trusting the numbers: random weights (scores at chance), skipped
+  // tasks with their reasons, protocol overrides.
+  std::vector<std::string> caveats;
 
   const TaskScores* find_task(const std::string& name) const;
 };

@@ -174,32 +174,60 @@ void mark_significance(Comparison& comparison, size_t columns) {
   }
 }
 
+std::vector<SpeedColumn> speed_columns(const std::vector<LoadedReport>& reports) {
+  std::vector<SpeedColumn> out;
+  std::vector<size_t> models_in_report(reports.size(), 0);
+  for (size_t i = 0; i < reports.size(); ++i) {
+    for (const SpeedRow& row : reports[i].speed) {
+      const bool seen = std::any_of(out.begin(), out.end(), [&](const SpeedColumn& c) { return c.report == i && c.model == row.model; });
+      if (seen) continue;
+      out.push_back({i, row.model, row.model});
+      ++models_in_report[i];
+    }
+  }
+  for (SpeedColumn& column : out) {
+    const auto shared = std::count_if(out.begin(), out.end(), [&](const SpeedColumn& c) { return c.model == column.model; });
+    if (shared < 2) continue;
+    const std::string& report = reports[column.report].label;
+    column.label = models_in_report[column.report] == 1 ? report : report + ": " + column.model;
+  }
+  return out;
+}
+
+SpeedCell speed_cell(const SpeedRow& row, const std::string& measure) {
+  SpeedCell cell;
+  cell.present = true;
+  cell.value = row.throughput.at(measure);
+  if (row.throughput_stddev.count(measure)) cell.stddev = row.throughput_stddev.at(measure);
+  if (row.throughput_interval.count(measure)) cell.interval = row.throughput_interval.at(measure);
+  return cell;
+}
+
+// Rows pair on the workload shape; each model of each report is a column, deltas against the first.
 void add_speed_rows(const std::vector<LoadedReport>& reports, Comparison& comparison) {
-  std::vector<std::pair<std::string, std::string>> order;  // (key, measure) in first-seen order
+  comparison.speed_columns = speed_columns(reports);
+  const std::vector<SpeedColumn>& columns = comparison.speed_columns;
+  std::vector<std::pair<const SpeedRow*, std::string>> order;  // (first row of a shape, measure) in first-seen order
   std::set<std::pair<std::string, std::string>> seen;
   for (const LoadedReport& r : reports) {
     for (const SpeedRow& row : r.speed) {
       for (const std::string& measure : throughput_fields()) {
-        if (row.throughput.count(measure) && seen.insert({row.key_text(), measure}).second) {
-          order.emplace_back(row.key_text(), measure);
-        }
+        if (row.throughput.count(measure) && seen.insert({row.key_text(), measure}).second) order.emplace_back(&row, measure);
       }
     }
   }
-  for (const auto& [key, measure] : order) {
-    SpeedComparisonRow out{key, measure, std::vector<SpeedCell>(reports.size())};
-    for (size_t i = 0; i < reports.size(); ++i) {
-      for (const SpeedRow& row : reports[i].speed) {
-        if (row.key_text() != key || !row.throughput.count(measure)) continue;
-        SpeedCell& cell = out.cells[i];
-        cell.present = true;
-        cell.value = row.throughput.at(measure);
-        if (row.throughput_stddev.count(measure)) cell.stddev = row.throughput_stddev.at(measure);
+  for (const auto& [first_row, measure] : order) {
+    const std::string key = first_row->key_text();
+    SpeedComparisonRow out{key, first_row->key, measure, std::vector<SpeedCell>(columns.size())};
+    for (size_t c = 0; c < columns.size(); ++c) {
+      for (const SpeedRow& row : reports[columns[c].report].speed) {
+        if (row.model != columns[c].model || row.key_text() != key || !row.throughput.count(measure)) continue;
+        out.cells[c] = speed_cell(row, measure);
         break;
       }
       const SpeedCell& first = out.cells[0];
-      if (i > 0 && out.cells[i].present && first.present && first.value != 0) {
-        out.cells[i].relative_change = (out.cells[i].value - first.value) / first.value;
+      if (c > 0 && out.cells[c].present && first.present && first.value != 0) {
+        out.cells[c].relative_change = (out.cells[c].value - first.value) / first.value;
       }
     }
     comparison.speed.push_back(std::move(out));
@@ -287,6 +315,7 @@ Comparison compare_reports(const std::vector<LoadedReport>& reports, const Compa
     out.sources.push_back(r.source);
     out.reference.push_back(r.reference);
     for (const std::string& note : r.notes) out.notes.push_back(r.label + ": " + note);
+    out.caveats.push_back(r.caveats);
   }
   std::vector<std::string> task_names;
   std::set<std::string> seen;

@@ -2,7 +2,8 @@
 // The comparison behind every `compare` format: per task (and per subtask and group on request) each
 // report's primary metric with its 95% CI, and against the first report the delta, the paired test on
 // the items both reports scored, the flips and the protocol-fingerprint check; speed rows paired on
-// docs/report-format.md's key with the relative change; the offload runs; RULER score by length.
+// the workload shape, one column per model of each report, with intervals from the raw repetitions
+// and the relative change; the offload runs; RULER score by length; each report's caveats.
 
 #include <cstdint>
 #include <optional>
@@ -57,17 +58,26 @@ struct AccuracyRow {
   std::vector<AccuracyCell> cells;  // one per report
 };
 
+// One model of one report: the speed tables' column.
+struct SpeedColumn {
+  size_t report = 0;
+  std::string model;
+  std::string label;  // the model; the report's label where two columns share a model
+};
+
 struct SpeedCell {
   bool present = false;
   double value = 0;
   std::optional<double> stddev;
+  std::optional<Interval> interval;       // 95%, from the raw repetitions
   std::optional<double> relative_change;  // (value - first) / first
 };
 
 struct SpeedComparisonRow {
-  std::string key;      // SpeedRow::key_text()
+  std::string key;      // SpeedRow::key_text(): the workload shape
+  std::vector<std::pair<std::string, std::string>> shape;  // SpeedRow::key
   std::string measure;  // prefill_tok_s | decode_tok_s | output_tok_s
-  std::vector<SpeedCell> cells;
+  std::vector<SpeedCell> cells;  // one per speed column
 };
 
 struct OffloadPoint {
@@ -89,10 +99,12 @@ struct Comparison {
   std::vector<bool> reference;
   double alpha = 0.05;
   std::vector<AccuracyRow> accuracy;
+  std::vector<SpeedColumn> speed_columns;
   std::vector<SpeedComparisonRow> speed;
   std::vector<OffloadPoint> offload;
   std::vector<RulerPoint> ruler;
   std::vector<std::string> notes;
+  std::vector<std::vector<std::string>> caveats;  // per report
 };
 
 Comparison compare_reports(const std::vector<LoadedReport>& reports, const CompareOptions& options = {});

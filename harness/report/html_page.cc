@@ -1,5 +1,6 @@
 #include "harness/report/html_page.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "harness/report/compare_charts.h"
@@ -24,6 +25,10 @@ tr.subtask td:first-child,tr.group td:first-child{padding-left:2em;color:#555}
 .chart-title{font-size:14px;font-weight:bold}
 .empty{fill:#888}
 p.legend{font-size:0.85em;color:#555;max-width:60em}
+.chart-note{font-size:10px;fill:#666}
+.caveats{background:#fff6e0;border:1px solid #e0b040;padding:0.5em 1em;max-width:60em}
+.caveats li{margin:0.2em 0}
+table.speed td:not(.text){white-space:nowrap}
 )";
 
 std::string td(const std::string& text, const std::string& css_class = "") {
@@ -56,17 +61,33 @@ void accuracy_table(std::ostringstream& out, const Comparison& c) {
 
 void speed_table(std::ostringstream& out, const Comparison& c) {
   if (c.speed.empty()) return;
-  out << "<h2>Speed</h2>\n<table>\n<tr>" << th("Row") << th("Measure (tok/s)");
-  for (const std::string& label : c.labels) out << th(label);
-  for (size_t i = 1; i < c.labels.size(); ++i) out << th("Δ% " + c.labels[i]);
+  out << "<h2>Speed</h2>\n<table class=\"speed\">\n<tr>" << th("Workload shape") << th("Measure (tok/s)");
+  for (const SpeedColumn& column : c.speed_columns) out << th(column.label);
+  for (size_t i = 1; i < c.speed_columns.size(); ++i) out << th("Δ% " + c.speed_columns[i].label);
   out << "</tr>\n";
   for (const SpeedComparisonRow& row : c.speed) {
     out << "<tr>" << td(row.key, "text") << td(row.measure, "text");
-    for (const SpeedCell& cell : row.cells) out << td(cell.present ? number_text(cell.value, 1) : "-");
+    for (const SpeedCell& cell : row.cells) out << td(speed_value_text(cell));
     for (size_t i = 1; i < row.cells.size(); ++i) out << td(relative_change_text(row.cells[i]));
     out << "</tr>\n";
   }
-  out << "</table>\n";
+  out << "</table>\n<p class=\"legend\">" << escape_html(speed_legend(c)) << "</p>\n";
+}
+
+// Before any number: what the reader must know to read them (random weights, skipped tasks, overrides).
+void caveats_section(std::ostringstream& out, const Comparison& c) {
+  const auto caveats = grouped_caveats(c);
+  if (caveats.empty()) return;
+  out << "<div class=\"caveats\">\n<h2>Caveats</h2>\n<ul>\n";
+  for (const auto& [labels, caveat] : caveats) out << "<li><b>" << escape_html(labels) << "</b>: " << escape_html(caveat) << "</li>\n";
+  out << "</ul>\n</div>\n";
+}
+
+std::string interval_text(const std::optional<double>& value, const std::optional<Interval>& interval, int decimals) {
+  if (!value) return "-";
+  std::string out = number_text(*value, decimals);
+  if (interval) out += " [" + number_text(interval->first, decimals) + ", " + number_text(interval->second, decimals) + "]";
+  return out;
 }
 
 void offload_table(std::ostringstream& out, const Comparison& c) {
@@ -76,10 +97,12 @@ void offload_table(std::ostringstream& out, const Comparison& c) {
   auto optional_text = [](const std::optional<double>& v, int decimals) { return v ? number_text(*v, decimals) : "-"; };
   for (const OffloadPoint& p : c.offload) {
     out << "<tr>" << td(c.labels[p.report], "text") << td(p.run.tier, "text") << td(optional_text(p.run.table_parameters, 0))
-        << td(optional_text(p.run.table_bytes, 0)) << td(optional_text(p.run.tok_s, 2)) << td(optional_text(p.run.overhead_pct, 2))
-        << "</tr>\n";
+        << td(optional_text(p.run.table_bytes, 0)) << td(interval_text(p.run.tok_s, p.run.tok_s_interval, 2))
+        << td(interval_text(p.run.overhead_pct, p.run.overhead_pct_interval, 2)) << "</tr>\n";
   }
-  out << "</table>\n";
+  out << "</table>\n<p class=\"legend\">[low, high]: 95% Student-t interval over the timed repetitions (the overhead "
+      << "paired per repetition, device and offloaded passes alternating); a bare number: the report has no repetitions. On a "
+      << "shared CPU an interval that spans zero means the overhead is not measurable at this size.</p>\n";
 }
 
 }  // namespace
@@ -109,6 +132,7 @@ std::string render_html(const Comparison& c) {
         << (c.reference[i] ? " (published reference)" : "") << "</li>\n";
   }
   out << "</ul>\n";
+  caveats_section(out, c);
   accuracy_table(out, c);
   out << "<p class=\"legend\">Values are the primary metric with its 95% CI; 0-1 metrics in percent, deltas in points, "
       << "against the first report. p: exact McNemar for 0/1 metrics, paired bootstrap otherwise, on the items both reports "
@@ -118,6 +142,10 @@ std::string render_html(const Comparison& c) {
   out << "<h2>Charts</h2>\n";
   for (size_t column = 1; column < c.labels.size(); ++column) out << svg_delta_chart(c, column);
   out << svg_line_chart(ruler_chart(c));
+  for (const std::string& measure : throughput_fields()) {
+    const bool any = std::any_of(c.speed.begin(), c.speed.end(), [&](const SpeedComparisonRow& r) { return r.measure == measure; });
+    if (any) out << svg_speed_chart(c, measure);
+  }
   out << svg_line_chart(offload_throughput_chart(c));
   out << svg_line_chart(offload_overhead_chart(c));
   speed_table(out, c);

@@ -121,15 +121,15 @@ void add_throughput_rows(const TableFile& t, const std::string& name, LoadedRepo
     const double tok_s = number_at(t, row, "throughput_tok_s", where);
     const json& tier = require(t, row, "engram_table", where);
     SpeedRow speed;
-    speed.key = {{"model", require(t, row, "base_model", where).get<std::string>()},
+    speed.model = require(t, row, "base_model", where).get<std::string>();
+    speed.key = {{"batch", "null"},
+                 {"prompt_tokens", "null"},
+                 {"gen_tokens", "null"},
                  {"dtype", "null"},
                  {"device", require(t, setup, "hardware", "setup.").get<std::string>()},
                  {"threads", "null"},
                  {"engram_table", tier.is_null() ? "null" : tier.get<std::string>()},
-                 {"workload", "nano-vllm"},
-                 {"batch", "null"},
-                 {"prompt_tokens", "null"},
-                 {"gen_tokens", "null"}};
+                 {"workload", "nano-vllm"}};
     speed.throughput["output_tok_s"] = tok_s;
     report.speed.push_back(speed);
     if (tier.is_null()) {

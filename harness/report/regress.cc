@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -18,24 +19,65 @@ std::string format_number(const char* format, double value) {
   return buffer;
 }
 
-RegressFinding accuracy_finding(const TaskScores& base, const LoadedReport& current, const RegressOptions& options) {
+// Something the baseline has and the current report lacks: it fails the gate unless allowed, since a
+// dropped task or row would otherwise pass unseen.
+void mark_missing(RegressFinding& f, const std::string& what, const RegressOptions& options) {
+  f.verdict = "missing";
+  f.test.clear();
+  f.fails = !options.allow_missing;
+  f.reason = what + (options.allow_missing ? " (allowed by --allow-missing)" : "; pass --allow-missing to accept");
+}
+
+// Without per-item values no paired test is possible: the baseline's point estimate is checked
+// against the current report's 95% interval.
+void judge_against_interval(RegressFinding& f, const MetricSummary& current, bool higher_is_better, const std::string& why) {
+  const std::string no_test = "no paired test possible (" + why + ")";
+  if (!f.baseline || !current.ci95) {
+    f.reason = no_test + ", and the current report gives no 95% interval to check the baseline's value against";
+    return;
+  }
+  f.test = "reference-interval";
+  f.current_interval = current.ci95;
+  const auto [low, high] = *current.ci95;
+  const std::string value = "the baseline's " + format_number("%.4g", *f.baseline);
+  const std::string interval = "the current's 95% CI [" + format_number("%.4g", low) + ", " + format_number("%.4g", high) + "]";
+  const bool above = *f.baseline > high, below = *f.baseline < low;
+  if (above || below) {
+    const bool worse = higher_is_better ? above : below;
+    f.verdict = worse ? "regression" : "improvement";
+    f.fails = worse;
+    f.reason = no_test + ": " + value + " lies " + (above ? "above " : "below ") + interval + ", so the current is " +
+               (worse ? "worse" : "better");
+  } else {
+    f.verdict = "ok";
+    f.reason = no_test + ": " + value + " lies inside " + interval;
+  }
+}
+
+bool has_item_values(const TaskScores& task, const std::string& metric) {
+  return task.items && task.items->metrics.count(metric);
+}
+
+RegressFinding accuracy_finding(const LoadedReport& baseline, const TaskScores& base, const LoadedReport& current,
+                                const RegressOptions& options) {
   RegressFinding f;
   f.kind = "accuracy";
   f.row = base.name;
   f.metric = base.primary_metric;
   f.verdict = "not tested";
   const TaskScores* cur = current.find_task(base.name);
+  if (base.metrics.count(f.metric)) f.baseline = base.metrics.at(f.metric).value;
+  if (!cur) {
+    mark_missing(f, "task missing from the current report", options);
+    return f;
+  }
   if (f.metric.empty() || !base.metrics.count(f.metric)) {
     f.reason = "the baseline names no primary metric";
     return f;
   }
-  f.baseline = base.metrics.at(f.metric).value;
-  if (!cur) {
-    f.reason = "task missing from the current report";
-    return f;
-  }
+  const MetricSummary& base_metric = base.metrics.at(f.metric);
   if (!cur->metrics.count(f.metric)) {
-    f.reason = "metric missing from the current report";
+    mark_missing(f, "primary metric " + f.metric + " missing from the current report's task", options);
     return f;
   }
   f.current = cur->metrics.at(f.metric).value;
@@ -47,13 +89,19 @@ RegressFinding accuracy_finding(const TaskScores& base, const LoadedReport& curr
     f.fails = options.strict_protocol;
     return f;
   }
-  if (!base.items || !cur->items || !base.items->metrics.count(f.metric) || !cur->items->metrics.count(f.metric)) {
-    f.reason = "no per-item values of " + f.metric + " in " + (base.items && base.items->metrics.count(f.metric) ? "the current" : "the baseline") + " report";
+  if (baseline.reference || current.reference || !has_item_values(base, f.metric)) {
+    const std::string why = baseline.reference || current.reference ? "a published reference has no per-item values"
+                                                                     : "the baseline has no per-item values of " + f.metric;
+    judge_against_interval(f, cur->metrics.at(f.metric), base_metric.higher_is_better, why);
+    return f;
+  }
+  if (!has_item_values(*cur, f.metric)) {
+    mark_missing(f, "per-item values of " + f.metric + " missing from the current report (the baseline has them)", options);
     return f;
   }
   const PairedItems paired = pair_items(*base.items, *cur->items, f.metric);
   if (paired.a.empty()) {
-    f.reason = "no items in common";
+    mark_missing(f, "none of the baseline's items scored in the current report", options);
     return f;
   }
   const PairedTest test = paired_test(paired.a, paired.b, options.bootstrap);
@@ -99,44 +147,63 @@ void judge_accuracy(std::vector<RegressFinding>& findings, const std::vector<boo
   }
 }
 
+size_t distinct_models(const LoadedReport& report) {
+  std::set<std::string> models;
+  for (const SpeedRow& row : report.speed) models.insert(row.model);
+  return models.size();
+}
+
+// Rows pair on the workload shape; on the model too when a report measured several models.
+const SpeedRow* matching_row(const SpeedRow& base, const LoadedReport& current, bool on_model) {
+  for (const SpeedRow& row : current.speed) {
+    if (row.key == base.key && (!on_model || row.model == base.model)) return &row;
+  }
+  return nullptr;
+}
+
+void judge_speed(RegressFinding& f, double base, double current, const RegressOptions& options) {
+  f.current = current;
+  if (base <= 0) {
+    f.verdict = "not tested";
+    f.test.clear();
+    f.reason = "baseline throughput is not positive";
+    return;
+  }
+  f.delta = (current - base) / base;
+  const std::string change = format_number("%+.2f%%", 100.0 * *f.delta);
+  const std::string tolerance = format_number("%.2f%%", 100.0 * options.speed_tolerance);
+  if (*f.delta < -options.speed_tolerance) {
+    f.verdict = "regression";
+    f.fails = true;
+    f.reason = "throughput changed " + change + ", beyond the " + tolerance + " tolerance";
+  } else {
+    f.verdict = *f.delta > options.speed_tolerance ? "improvement" : "ok";
+    f.reason = "throughput changed " + change + " (tolerance " + tolerance + ")";
+  }
+}
+
 void add_speed_findings(const LoadedReport& baseline, const LoadedReport& current, const RegressOptions& options,
                         std::vector<RegressFinding>& findings) {
+  const bool on_model = distinct_models(baseline) > 1 || distinct_models(current) > 1;
   for (const SpeedRow& base : baseline.speed) {
-    const SpeedRow* cur = nullptr;
-    for (const SpeedRow& row : current.speed) {
-      if (row.key_text() == base.key_text()) cur = &row;
-    }
+    const SpeedRow* cur = matching_row(base, current, on_model);
     for (const auto& [measure, value] : base.throughput) {
       RegressFinding f;
       f.kind = "speed";
-      f.row = base.key_text();
+      f.row = (on_model ? "model=" + base.model + " " : "") + base.key_text();
       f.metric = measure;
       f.baseline = value;
       f.test = "relative-tolerance";
-      if (!cur || !cur->throughput.count(measure)) {
+      if (baseline.reference) {
         f.verdict = "not tested";
         f.test.clear();
-        f.reason = "no current row with this key and measure";
-        findings.push_back(f);
-        continue;
-      }
-      f.current = cur->throughput.at(measure);
-      if (value <= 0) {
-        f.verdict = "not tested";
-        f.reason = "baseline throughput is not positive";
-        findings.push_back(f);
-        continue;
-      }
-      f.delta = (*f.current - value) / value;
-      const std::string change = format_number("%+.2f%%", 100.0 * *f.delta);
-      const std::string tolerance = format_number("%.2f%%", 100.0 * options.speed_tolerance);
-      if (*f.delta < -options.speed_tolerance) {
-        f.verdict = "regression";
-        f.fails = true;
-        f.reason = "throughput changed " + change + ", beyond the " + tolerance + " tolerance";
+        f.reason = "a published throughput (one number, other hardware, no repetitions) is not gated";
+      } else if (!cur) {
+        mark_missing(f, "no current speed row with this workload shape", options);
+      } else if (!cur->throughput.count(measure)) {
+        mark_missing(f, "the current row has no " + measure, options);
       } else {
-        f.verdict = *f.delta > options.speed_tolerance ? "improvement" : "ok";
-        f.reason = "throughput changed " + change + " (tolerance " + tolerance + ")";
+        judge_speed(f, value, cur->throughput.at(measure), options);
       }
       findings.push_back(f);
     }
@@ -149,6 +216,12 @@ nlohmann::json optional_json(const std::optional<double>& v) { return v ? nlohma
 
 }  // namespace
 
+size_t RegressResult::count(const std::string& verdict) const {
+  size_t n = 0;
+  for (const RegressFinding& f : findings) n += f.verdict == verdict;
+  return n;
+}
+
 bool RegressResult::failed() const {
   for (const RegressFinding& f : findings) {
     if (f.fails) return true;
@@ -160,9 +233,10 @@ RegressResult regress(const LoadedReport& baseline, const LoadedReport& current,
   RegressResult result;
   result.alpha = options.alpha;
   result.speed_tolerance = options.speed_tolerance;
+  result.allow_missing = options.allow_missing;
   std::vector<bool> higher_is_better;
   for (const TaskScores& task : baseline.tasks) {
-    result.findings.push_back(accuracy_finding(task, current, options));
+    result.findings.push_back(accuracy_finding(baseline, task, current, options));
     const auto metric = task.metrics.find(task.primary_metric);
     higher_is_better.push_back(metric == task.metrics.end() || metric->second.higher_is_better);
   }
@@ -179,8 +253,17 @@ std::string render_regress_markdown(const RegressResult& result, const std::stri
   out << (result.failed() ? "REGRESSION" : "OK") << ": " << current_label << " against " << baseline_label << ", "
       << failing << " failing row(s) of " << result.findings.size() << ". Accuracy: paired test (exact McNemar for 0/1 "
       << "metrics, paired bootstrap otherwise), Holm-corrected across the tested tasks at alpha "
-      << format_number("%g", result.alpha) << "; speed: relative throughput drop beyond "
-      << format_number("%g", 100.0 * result.speed_tolerance) << "%.\n\n";
+      << format_number("%g", result.alpha) << "; without per-item values on the baseline's side (a published "
+      << "reference) no paired test is possible and the baseline's value is checked against the current's 95% CI; "
+      << "speed: relative throughput drop beyond " << format_number("%g", 100.0 * result.speed_tolerance) << "%.\n\n";
+  if (const size_t missing = result.count("missing")) {
+    out << missing << " row(s) of the baseline are missing from the current report"
+        << (result.allow_missing ? " (allowed by --allow-missing):" : " and fail the gate (--allow-missing accepts them):");
+    for (const RegressFinding& f : result.findings) {
+      if (f.verdict == "missing") out << "\n- " << f.kind << " " << f.row << " " << f.metric << ": " << f.reason;
+    }
+    out << "\n\n";
+  }
   out << "| Kind | Row | Metric | Baseline | Current | Δ | p | p (Holm) | Test | Verdict | Reason |\n"
       << "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const RegressFinding& f : result.findings) {
@@ -206,6 +289,7 @@ nlohmann::json regress_json(const RegressResult& result, const std::string& base
                           {"test", f.test},       {"pairs", f.pairs},
                           {"verdict", f.verdict}, {"fails", f.fails},
                           {"reason", f.reason}};
+    if (f.current_interval) row["current_ci95"] = {f.current_interval->first, f.current_interval->second};
     if (f.flips) row["flips"] = {{"zero_to_one", f.flips->zero_to_one}, {"one_to_zero", f.flips->one_to_zero}};
     rows.push_back(row);
   }
@@ -216,6 +300,8 @@ nlohmann::json regress_json(const RegressResult& result, const std::string& base
           {"correction", result.correction},
           {"alpha", result.alpha},
           {"speed_tolerance", result.speed_tolerance},
+          {"allow_missing", result.allow_missing},
+          {"missing", result.count("missing")},
           {"rows", rows}};
 }
 

@@ -1,8 +1,12 @@
 #pragma once
 // `engram-bench regress`: the CI gate. It fails on an accuracy drop that a paired test finds
-// significant after Holm's correction across the tested tasks (family-wise error at alpha), or on a
-// speed row whose throughput falls by more than a relative tolerance. Tasks whose protocol
-// fingerprints differ are reported and not tested (or fail the gate with strict_protocol).
+// significant after Holm's correction across the tested tasks (family-wise error at alpha), on a
+// speed row whose throughput falls by more than a relative tolerance, and on anything the baseline
+// has that the current report lacks (a task, its primary metric, its per-item values, a speed row or
+// measure) unless allow_missing: a gate that passes when rows vanish passes by accident. Without
+// per-item values on the baseline's side (a paper: reference) no paired test is possible, and the
+// baseline's point estimate is checked against the current report's 95% interval instead. Tasks
+// whose protocol fingerprints differ are reported and not tested (or fail with strict_protocol).
 
 #include <optional>
 #include <string>
@@ -18,6 +22,7 @@ struct RegressOptions {
   double alpha = 0.05;
   double speed_tolerance = 0.05;  // a relative drop larger than this fails
   bool strict_protocol = false;
+  bool allow_missing = false;  // report what the current report lacks, but do not fail on it
   BootstrapOptions bootstrap;
 };
 
@@ -27,10 +32,12 @@ struct RegressFinding {
   std::string metric;
   std::optional<double> baseline, current, delta;  // delta: current - baseline (relative for speed)
   std::optional<double> p_value, p_holm;
-  std::string test;     // "mcnemar-exact" | "paired-bootstrap" | "relative-tolerance" | ""
+  std::string test;  // "mcnemar-exact" | "paired-bootstrap" | "reference-interval" | "relative-tolerance" | ""
+  std::optional<Interval> current_interval;  // the current's 95% CI, for "reference-interval"
   std::optional<FlipCounts> flips;
   size_t pairs = 0;
-  std::string verdict;  // "regression" | "ok" | "improvement" | "not tested" | "protocol mismatch"
+  // "regression" | "ok" | "improvement" | "missing" | "not tested" | "protocol mismatch"
+  std::string verdict;
   std::string reason;
   bool fails = false;
 };
@@ -40,7 +47,9 @@ struct RegressResult {
   std::string correction = "holm";
   double alpha = 0.05;
   double speed_tolerance = 0.05;
+  bool allow_missing = false;
   bool failed() const;
+  size_t count(const std::string& verdict) const;
 };
 
 RegressResult regress(const LoadedReport& baseline, const LoadedReport& current, const RegressOptions& options = {});
