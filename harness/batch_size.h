@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -27,20 +29,25 @@ struct BatchSize {
   }
 };
 
-// "auto" or a positive integer; anything else is std::invalid_argument naming `option`.
-inline BatchSize parse_batch_size(const std::string& text, const std::string& option = "--batch-size") {
-  if (text == "auto") return BatchSize::automatic();
+// The whole text as a positive integer (as std::stoll reads it); nullopt if it is anything else.
+inline std::optional<int64_t> parse_positive_integer(const std::string& text) {
   std::size_t used = 0;
   long long value = 0;
   try {
     value = std::stoll(text, &used);
   } catch (const std::exception&) {
-    used = 0;
+    return std::nullopt;
   }
-  if (used == 0 || used != text.size() || value < 1) {
-    throw std::invalid_argument(option + ": expected a positive integer or auto, got '" + text + "'");
-  }
-  return BatchSize::fixed(value);
+  if (used != text.size() || value < 1) return std::nullopt;
+  return value;
+}
+
+// "auto" or a positive integer; anything else is std::invalid_argument naming `option`.
+inline BatchSize parse_batch_size(const std::string& text, const std::string& option = "--batch-size") {
+  if (text == "auto") return BatchSize::automatic();
+  const std::optional<int64_t> value = parse_positive_integer(text);
+  if (!value) throw std::invalid_argument(option + ": expected a positive integer or auto, got '" + text + "'");
+  return BatchSize::fixed(*value);
 }
 
 }  // namespace engram::harness

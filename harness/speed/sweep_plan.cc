@@ -36,17 +36,9 @@ void require_positive(const std::vector<BatchSize>& batches, const std::string& 
 std::vector<int64_t> parse_count_list(const std::string& text, const std::string& option) {
   std::vector<int64_t> values;
   for (const std::string& part : split_commas(text)) {
-    std::size_t used = 0;
-    long long value = 0;
-    try {
-      value = std::stoll(part, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (part.empty() || used != part.size() || value < 1) {
-      throw std::invalid_argument(option + ": '" + part + "' is not a positive integer (in '" + text + "')");
-    }
-    values.push_back(value);
+    const std::optional<int64_t> value = parse_positive_integer(part);
+    if (!value) throw std::invalid_argument(option + ": '" + part + "' is not a positive integer (in '" + text + "')");
+    values.push_back(*value);
   }
   if (values.empty()) throw std::invalid_argument(option + ": at least one value is needed");
   return values;
