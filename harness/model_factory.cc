@@ -41,17 +41,16 @@ std::shared_ptr<const tokenizer::Tokenizer> load_tokenizer(const fs::path& dir) 
 
 EngineOptions engine_options(const std::string& name, const ModelSpecOptions& options) {
   EngineOptions engine;
-  engine.batch_size = options.batch_size;
+  engine.batch_size = options.batch_size.value;
   engine.max_length = options.max_length;
   engine.name = name;
   return engine;
 }
 
 // Settles the engine's batch size (planning it when `auto`) and reports how it was chosen.
-void choose_batch_size(EngineOptions& engine, const model::CausalLM& model, const ModelSpecOptions& options,
-                       nlohmann::json* engine_report) {
+nlohmann::json choose_batch_size(EngineOptions& engine, const model::CausalLM& model, const ModelSpecOptions& options) {
   nlohmann::json plan_json;
-  if (options.auto_batch_size) {
+  if (options.batch_size.is_auto()) {
     MemoryPlanRequest request;
     request.weight_bytes = module_weight_bytes(*model);
     request.element_bytes = static_cast<int64_t>(model->model->embed_tokens->weight.element_size());
@@ -65,26 +64,40 @@ void choose_batch_size(EngineOptions& engine, const model::CausalLM& model, cons
     engine.batch_size = plan.batch_size;
     plan_json = plan.to_json();
   }
-  if (engine_report) {
-    *engine_report = {{"batch_size", engine.batch_size},
-                      {"batch_size_requested", options.auto_batch_size ? nlohmann::json("auto") : nlohmann::json(options.batch_size)},
-                      {"max_length", engine.max_length},
-                      {"memory_plan", plan_json}};
+  return {{"batch_size", engine.batch_size},
+          {"batch_size_requested", options.batch_size.to_json()},
+          {"max_length", engine.max_length},
+          {"memory_plan", plan_json}};
+}
+
+LoadedLanguageModel loaded_engine_model(model::CausalLM model, std::shared_ptr<const tokenizer::Tokenizer> tokenizer,
+                                        EngineOptions options, nlohmann::json engine_report) {
+  auto engine = std::make_unique<EngineModel>(std::move(model), std::move(tokenizer), std::move(options));
+  LoadedLanguageModel loaded;
+  loaded.engine_report = std::move(engine_report);
+  loaded.batch_size = engine->options().batch_size;
+  loaded.set_batch_size = [raw = engine.get()](int64_t size) { raw->mutable_options().batch_size = size; };
+  loaded.model = std::move(engine);
+  return loaded;
+}
+
+LoadedLanguageModel loaded_replay_model(const std::filesystem::path& file) {
+  auto replay = std::make_unique<tasks::ReplayModel>(tasks::ReplayModel::from_jsonl(file));
+  LoadedLanguageModel loaded;
+  loaded.engine_report = nullptr;
+  if (replay->unbound_documents() > 0) {
+    loaded.bind_documents = [raw = replay.get()](const std::vector<tasks::Instance>& instances) {
+      raw->bind_documents(instances);
+    };
   }
+  loaded.model = std::move(replay);
+  return loaded;
 }
 
 }  // namespace
 
-std::unique_ptr<tasks::LanguageModel> make_language_model(const std::string& spec, const ModelSpecOptions& options) {
-  return make_language_model(spec, options, nullptr);
-}
-
-std::unique_ptr<tasks::LanguageModel> make_language_model(const std::string& spec, const ModelSpecOptions& options,
-                                                          nlohmann::json* engine_report) {
-  if (engine_report) *engine_report = nullptr;
-  if (spec.rfind("replay:", 0) == 0) {
-    return std::make_unique<tasks::ReplayModel>(tasks::ReplayModel::from_jsonl(spec.substr(7)));
-  }
+LoadedLanguageModel load_language_model(const std::string& spec, const ModelSpecOptions& options) {
+  if (spec.rfind("replay:", 0) == 0) return loaded_replay_model(spec.substr(7));
   if (spec.rfind("hf:", 0) == 0) {
     const fs::path dir = spec.substr(3);
     const fs::path tokenizer_dir = tokenizer_dir_for(options.tokenizer_dir, dir);
@@ -94,8 +107,8 @@ std::unique_ptr<tasks::LanguageModel> make_language_model(const std::string& spe
     LoadedModel loaded = load_causal_lm(dir.string(), lookup);
     EngineOptions engine = engine_options(spec, options);
     engine.identity = model_identity(spec, loaded.model->config(), dir, tokenizer_dir, std::nullopt);
-    choose_batch_size(engine, loaded.model, options, engine_report);
-    return std::make_unique<EngineModel>(loaded.model, tok, engine);
+    nlohmann::json engine_report = choose_batch_size(engine, loaded.model, options);
+    return loaded_engine_model(loaded.model, tok, engine, std::move(engine_report));
   }
   const model::Preset& preset = model::find_preset(spec);  // lists the presets when unknown
   const fs::path tokenizer_dir = tokenizer_dir_for(options.tokenizer_dir, std::nullopt);
@@ -112,8 +125,8 @@ std::unique_ptr<tasks::LanguageModel> make_language_model(const std::string& spe
   model->init_weights(options.seed);
   EngineOptions engine = engine_options(spec, options);
   engine.identity = model_identity(spec, preset.config, std::nullopt, tokenizer_dir, options.seed);
-  choose_batch_size(engine, model, options, engine_report);
-  return std::make_unique<EngineModel>(model, tok, engine);
+  nlohmann::json engine_report = choose_batch_size(engine, model, options);
+  return loaded_engine_model(model, tok, engine, std::move(engine_report));
 }
 
 }  // namespace engram::harness

@@ -5,33 +5,47 @@
 //   replay:FILE   answers recorded in a JSONL file (validates task pipelines without a model)
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "harness/batch_size.h"
 #include "tasks/language_model.h"
+#include "tasks/task.h"
 
 namespace engram::harness {
 
 struct ModelSpecOptions {
   std::optional<std::string> tokenizer_dir;  // default: the model folder, else the shared DeepSeek-V3 one
   uint64_t seed = 0;
-  int64_t batch_size = 8;
+  // Auto: the largest batch the analytic memory plan (engine/memory_plan.h) fits in
+  // memory_budget_bytes, or else in MemAvailable x memory_fraction.
+  BatchSize batch_size;
   int64_t max_length = 4096;
-  // Batch size `auto`: the largest batch the analytic memory plan (engine/memory_plan.h) fits in
-  // memory_budget_bytes, or else in MemAvailable x memory_fraction; batch_size is then ignored.
-  bool auto_batch_size = false;
   std::optional<int64_t> memory_budget_bytes;
   double memory_fraction = 0.8;
 };
 
-std::unique_ptr<tasks::LanguageModel> make_language_model(const std::string& spec, const ModelSpecOptions& options);
-// The same, also filling engine_report with what a report records as model.engine: batch_size,
-// batch_size_requested ("auto" or the number), max_length and memory_plan (null unless auto);
-// null for models without an engine (replay:FILE).
-std::unique_ptr<tasks::LanguageModel> make_language_model(const std::string& spec, const ModelSpecOptions& options,
-                                                          nlohmann::json* engine_report);
+// A loaded model with what an evaluation needs to know about it beyond the task interface, so that
+// callers never have to ask which kind of model it is.
+struct LoadedLanguageModel {
+  std::unique_ptr<tasks::LanguageModel> model;
+  // What a report records as model.engine: batch_size, batch_size_requested ("auto" or the
+  // number), max_length and memory_plan (null unless auto); null for models without an engine.
+  nlohmann::json engine_report;
+  // Models the engine runs: the batch size in use and how to change it (the determinism audit
+  // reruns requests at another size). 0 and empty otherwise.
+  int64_t batch_size = 0;
+  std::function<void(int64_t)> set_batch_size;
+  // Models holding answers keyed by document id (human-eval samples files read by replay:FILE):
+  // attaches them to the prompts of these instances. Empty otherwise.
+  std::function<void(const std::vector<tasks::Instance>&)> bind_documents;
+};
+
+LoadedLanguageModel load_language_model(const std::string& spec, const ModelSpecOptions& options);
 
 }  // namespace engram::harness

@@ -61,130 +61,189 @@ void answer_chunk(LanguageModel& model, RequestType type, const std::vector<cons
   }
 }
 
-nlohmann::json run(LanguageModel* model, const std::vector<const Task*>& tasks, const EvaluateOptions& options,
-                   const std::string& fingerprint, const nlohmann::json& model_description) {
-  check_task_list(tasks);
-  std::vector<std::vector<Instance>> instances;
+// Every task's instances (generation budgets capped as options say) and a response slot for each.
+struct Workload {
+  std::vector<std::vector<Instance>> instances;  // [task][instance]
   std::vector<std::vector<InstanceResponse>> responses;
-  for (const Task* task : tasks) {
-    instances.push_back(task->instances(options.limit));
-    responses.emplace_back(instances.back().size());
-    if (options.max_new_tokens) {
+
+  Workload(const std::vector<const Task*>& tasks, const EvaluateOptions& options) {
+    for (const Task* task : tasks) {
+      instances.push_back(task->instances(options.limit));
+      responses.emplace_back(instances.back().size());
+      if (!options.max_new_tokens) continue;
       for (Instance& inst : instances.back()) {
         inst.generation.max_new_tokens = std::min(inst.generation.max_new_tokens, *options.max_new_tokens);
       }
     }
   }
-  if (options.journal && model) options.journal->record_model(fingerprint, model_description);
+  const Instance& instance(const InstanceRef& ref) const { return instances[ref.task][ref.index]; }
+  InstanceResponse& response(const InstanceRef& ref) { return responses[ref.task][ref.index]; }
+};
 
-  size_t n_ll = 0, n_gen = 0, reused = 0, missing = 0;
-  for (RequestType type : {RequestType::loglikelihood, RequestType::generate_until}) {
-    const char* phase = to_string(type);
-    std::vector<InstanceRef> pending;
-    std::vector<std::string> keys;
-    size_t total = 0, from_journal = 0;
-    for (size_t t = 0; t < tasks.size(); ++t) {
-      for (size_t i = 0; i < instances[t].size(); ++i) {
-        const Instance& inst = instances[t][i];
-        if (inst.type != type) continue;
-        ++total;
-        (type == RequestType::loglikelihood ? n_ll : n_gen) +=
-            type == RequestType::loglikelihood ? inst.continuations.size() : 1;
-        std::string key;
-        if (options.journal) {
-          key = journal_key(fingerprint, *tasks[t], inst);
-          if (const InstanceResponse* done = options.journal->find(key)) {
-            responses[t][i] = *done;
-            ++from_journal;
-            continue;
-          }
-        }
-        pending.push_back({t, i});
-        keys.push_back(std::move(key));
+struct RequestCounts {
+  size_t loglikelihood = 0;   // requests, one per continuation
+  size_t generate_until = 0;
+  size_t reused = 0;          // instances answered by the journal
+  size_t missing = 0;         // instances a rescore found no answer for
+};
+
+// The instances of one request type that the journal did not answer, with their journal keys.
+struct PendingInstances {
+  std::vector<InstanceRef> refs;
+  std::vector<std::string> keys;
+  size_t total = 0;         // instances of this type, answered or not
+  size_t from_journal = 0;
+};
+
+PendingInstances take_answers_from_journal(RequestType type, const std::vector<const Task*>& tasks, Workload& work,
+                                           const EvaluateOptions& options, const std::string& fingerprint,
+                                           RequestCounts& counts) {
+  PendingInstances pending;
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    for (size_t i = 0; i < work.instances[t].size(); ++i) {
+      const Instance& inst = work.instances[t][i];
+      if (inst.type != type) continue;
+      ++pending.total;
+      if (type == RequestType::loglikelihood) {
+        counts.loglikelihood += inst.continuations.size();
+      } else {
+        ++counts.generate_until;
       }
-    }
-    reused += from_journal;
-    if (total == 0) continue;
-    if (!model) {
-      missing += pending.size();
-      continue;
-    }
-    // Longest prompts first, ties in task order: deterministic, and the peak memory comes first.
-    std::vector<size_t> order(pending.size());
-    std::iota(order.begin(), order.end(), size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return instances[pending[a].task][pending[a].index].context.size() >
-             instances[pending[b].task][pending[b].index].context.size();
-    });
-    size_t done = from_journal;
-    if (options.progress) options.progress({phase, done, total, from_journal});
-    const size_t chunk_size = std::max<size_t>(1, options.chunk_instances);
-    for (size_t begin = 0; begin < order.size(); begin += chunk_size) {
-      const size_t end = std::min(order.size(), begin + chunk_size);
-      std::vector<const Instance*> chunk;
-      std::vector<InstanceResponse*> out;
-      for (size_t k = begin; k < end; ++k) {
-        const InstanceRef& ref = pending[order[k]];
-        chunk.push_back(&instances[ref.task][ref.index]);
-        out.push_back(&responses[ref.task][ref.index]);
-      }
-      answer_chunk(*model, type, chunk, out);
+      std::string key;
       if (options.journal) {
-        for (size_t k = begin; k < end; ++k) {
-          const InstanceRef& ref = pending[order[k]];
-          options.journal->append(keys[order[k]], *tasks[ref.task], instances[ref.task][ref.index],
-                                  responses[ref.task][ref.index]);
+        key = journal_key(fingerprint, *tasks[t], inst);
+        if (const InstanceResponse* done = options.journal->find(key)) {
+          work.responses[t][i] = *done;
+          ++pending.from_journal;
+          continue;
         }
       }
-      done += end - begin;
-      if (options.progress) options.progress({phase, done, total, from_journal});
-      crash_point(phase, done);
+      pending.refs.push_back({t, i});
+      pending.keys.push_back(std::move(key));
     }
   }
-  if (missing > 0) {
-    throw std::runtime_error(std::to_string(missing) + " instance(s) have no response in the journal " +
-                             options.journal->path().string() + " (run eval with --resume to finish them)");
-  }
+  counts.reused += pending.from_journal;
+  return pending;
+}
 
+// Longest prompts first, ties in task order: deterministic, and the peak memory comes first.
+std::vector<size_t> longest_prompt_first(const PendingInstances& pending, const Workload& work) {
+  std::vector<size_t> order(pending.refs.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return work.instance(pending.refs[a]).context.size() > work.instance(pending.refs[b]).context.size();
+  });
+  return order;
+}
+
+// Sends the pending instances to the model chunk by chunk, appending each chunk's answers to the
+// journal as soon as it is done, so that a crash loses at most one chunk.
+void answer_in_chunks(LanguageModel& model, RequestType type, const std::vector<const Task*>& tasks,
+                      const PendingInstances& pending, Workload& work, const EvaluateOptions& options) {
+  const char* phase = to_string(type);
+  const std::vector<size_t> order = longest_prompt_first(pending, work);
+  size_t done = pending.from_journal;
+  if (options.progress) options.progress({phase, done, pending.total, pending.from_journal});
+  const size_t chunk_size = std::max<size_t>(1, options.chunk_instances);
+  for (size_t begin = 0; begin < order.size(); begin += chunk_size) {
+    const size_t end = std::min(order.size(), begin + chunk_size);
+    std::vector<const Instance*> chunk;
+    std::vector<InstanceResponse*> out;
+    for (size_t k = begin; k < end; ++k) {
+      chunk.push_back(&work.instance(pending.refs[order[k]]));
+      out.push_back(&work.response(pending.refs[order[k]]));
+    }
+    answer_chunk(model, type, chunk, out);
+    if (options.journal) {
+      for (size_t k = begin; k < end; ++k) {
+        const InstanceRef& ref = pending.refs[order[k]];
+        options.journal->append(pending.keys[order[k]], *tasks[ref.task], work.instance(ref), work.response(ref));
+      }
+    }
+    done += end - begin;
+    if (options.progress) options.progress({phase, done, pending.total, pending.from_journal});
+    crash_point(phase, done);
+  }
+}
+
+// Fills every response, from the journal or the model (none: a rescore, which counts what is missing).
+RequestCounts answer_all(LanguageModel* model, const std::vector<const Task*>& tasks, Workload& work,
+                         const EvaluateOptions& options, const std::string& fingerprint) {
+  RequestCounts counts;
+  for (RequestType type : {RequestType::loglikelihood, RequestType::generate_until}) {
+    const PendingInstances pending = take_answers_from_journal(type, tasks, work, options, fingerprint, counts);
+    if (pending.total == 0) continue;
+    if (model) {
+      answer_in_chunks(*model, type, tasks, pending, work, options);
+    } else {
+      counts.missing += pending.refs.size();
+    }
+  }
+  return counts;
+}
+
+struct ScoredTasks {
   nlohmann::json results = nlohmann::json::object();
   nlohmann::json samples = nlohmann::json::object();
   nlohmann::json names = nlohmann::json::array();
+};
+
+nlohmann::json score_task(const Task& task, const std::vector<SampleRecord>& records, const EvaluateOptions& options) {
+  nlohmann::json result = aggregate_results(task, records, options.limit);
+  if (options.max_new_tokens && task.request_type() == RequestType::generate_until) {
+    const nlohmann::json overrides = {{"max_new_tokens", *options.max_new_tokens}};
+    result["protocol_overrides"] = overrides;
+    result["fingerprint"] = fingerprint_of({{"task", result["fingerprint"]}, {"overrides", overrides}});
+  }
+  return result;
+}
+
+ScoredTasks score_tasks(const std::vector<const Task*>& tasks, Workload& work, const EvaluateOptions& options) {
+  ScoredTasks scored;
   for (size_t t = 0; t < tasks.size(); ++t) {
     const Task& task = *tasks[t];
     if (options.progress) options.progress({"score", t, tasks.size(), 0});
     crash_point("score", t);
-    const std::vector<SampleRecord> records = task.score_all(instances[t], responses[t]);
-    nlohmann::json result = aggregate_results(task, records, options.limit);
-    if (options.max_new_tokens && task.request_type() == RequestType::generate_until) {
-      const nlohmann::json overrides = {{"max_new_tokens", *options.max_new_tokens}};
-      result["protocol_overrides"] = overrides;
-      result["fingerprint"] = fingerprint_of({{"task", result["fingerprint"]}, {"overrides", overrides}});
-    }
-    results[task.name()] = std::move(result);
-    names.push_back(task.name());
+    const std::vector<SampleRecord> records = task.score_all(work.instances[t], work.responses[t]);
+    scored.results[task.name()] = score_task(task, records, options);
+    scored.names.push_back(task.name());
     if (options.log_samples) {
       nlohmann::json list = nlohmann::json::array();
       for (const auto& r : records) list.push_back(r.to_json());
-      samples[task.name()] = std::move(list);
+      scored.samples[task.name()] = std::move(list);
     }
     // Responses are no longer needed once scored (HumanEval completions, BBH chains).
-    std::vector<InstanceResponse>().swap(responses[t]);
+    std::vector<InstanceResponse>().swap(work.responses[t]);
   }
   if (options.progress) options.progress({"score", tasks.size(), tasks.size(), 0});
+  return scored;
+}
+
+nlohmann::json run(LanguageModel* model, const std::vector<const Task*>& tasks, const EvaluateOptions& options,
+                   const std::string& fingerprint, const nlohmann::json& model_description) {
+  check_task_list(tasks);
+  Workload work(tasks, options);
+  if (options.journal && model) options.journal->record_model(fingerprint, model_description);
+  const RequestCounts counts = answer_all(model, tasks, work, options, fingerprint);
+  if (counts.missing > 0) {
+    throw std::runtime_error(std::to_string(counts.missing) + " instance(s) have no response in the journal " +
+                             options.journal->path().string() + " (run eval with --resume to finish them)");
+  }
+  ScoredTasks scored = score_tasks(tasks, work, options);
 
   nlohmann::json out = {{"schema", "engram-bench/task-eval/1"},
                         {"model", model_description},
                         {"model_fingerprint", fingerprint},
                         {"config", {{"limit", options.limit ? nlohmann::json(*options.limit) : nlohmann::json(nullptr)},
-                                    {"tasks", names}}},
-                        {"requests", {{"loglikelihood", n_ll}, {"generate_until", n_gen}}},
-                        {"results", results}};
+                                    {"tasks", scored.names}}},
+                        {"requests", {{"loglikelihood", counts.loglikelihood}, {"generate_until", counts.generate_until}}},
+                        {"results", std::move(scored.results)}};
   if (options.journal) {
     out["journal"] = {{"path", options.journal->path().string()},
-                      {"reused", reused},
+                      {"reused", counts.reused},
                       {"torn_lines", options.journal->torn_lines()}};
   }
-  if (options.log_samples) out["samples"] = samples;
+  if (options.log_samples) out["samples"] = std::move(scored.samples);
   return out;
 }
 

@@ -30,7 +30,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
 SweepOptions small_sweep() {
   SweepOptions o;
   o.models = {"tiny-dense"};
-  o.batches = {1, 2};
+  o.batches = {BatchSize::fixed(1), BatchSize::fixed(2)};
   o.prompt_tokens = {5};
   o.gen_tokens = {1, 3};
   o.repetitions = 2;
@@ -72,9 +72,26 @@ TEST(SpeedWarmup, StopsWhenSettledAndCapsWhenNot) {
   EXPECT_THROW(warm_up([] { return 1.0; }, policy), std::invalid_argument);
 }
 
+TEST(BatchSizeFlag, AutoOrAPositiveIntegerAndNothingElse) {
+  EXPECT_EQ(parse_batch_size("auto"), BatchSize::automatic());
+  EXPECT_EQ(parse_batch_size("16"), BatchSize::fixed(16));
+  EXPECT_EQ(parse_batch_size("auto").to_json(), "auto");
+  EXPECT_EQ(parse_batch_size("16").to_json(), 16);
+  for (const std::string bad : {"", "0", "-2", "x", "2.5", "8x", "AUTO"}) {
+    try {
+      parse_batch_size(bad);
+      FAIL() << "accepted '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("--batch-size"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("'" + bad + "'"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(SpeedPlan, ListsExpandAndBadValuesAreNamed) {
   EXPECT_EQ(parse_count_list("1,4,16", "--batch"), (std::vector<int64_t>{1, 4, 16}));
-  EXPECT_EQ(parse_count_list("auto,2", "--batch", true), (std::vector<int64_t>{kAutoBatch, 2}));
+  EXPECT_EQ(parse_batch_list("auto,2", "--batch"), (std::vector<BatchSize>{BatchSize::automatic(), BatchSize::fixed(2)}));
+  EXPECT_THROW(parse_batch_list("auto,0", "--batch"), std::invalid_argument);
   for (const std::string bad : {"", "1,,2", "0", "-3", "x", "2.5", "auto"}) {
     try {
       parse_count_list(bad, "--prompt-tokens");
@@ -189,7 +206,7 @@ TEST(SpeedSweep, EveryFormatCarriesTheSameFields) {
 
 TEST(SpeedSweep, BatchAutoUsesTheMemoryPlan) {
   SweepOptions o = small_sweep();
-  o.batches = {kAutoBatch};
+  o.batches = {BatchSize::automatic()};
   o.gen_tokens = {2};
   o.repetitions = 1;
   // Enough for the weights and a handful of 7-token sequences, whatever the machine has free.
@@ -238,7 +255,7 @@ TEST(SpeedNanoVllm, CountsOutputTokensOverWallTime) {
     SweepOptions o = small_sweep();
     o.models = {model};
     o.workload = "nano-vllm";
-    o.batches = {2};
+    o.batches = {BatchSize::fixed(2)};
     o.nano_vllm.num_seqs = 3;
     o.nano_vllm.min_tokens = 2;
     o.nano_vllm.max_input = 6;

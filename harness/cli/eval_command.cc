@@ -30,8 +30,8 @@ struct EvalOptions {
   std::string tokenizer;
   // Sampled generation (HumanEval pass@k); unset --samples keeps every task's greedy protocol.
   std::optional<int64_t> samples;
-  tasks::TaskOptions::Sampling sampling;
-  std::string batch_size = "8";                   // a number, or auto (the memory plan's choice)
+  tasks::HumanEvalOptions::Sampling sampling;
+  std::string batch_size = "8";                   // a number, or auto: parsed into spec.batch_size
   std::optional<std::size_t> determinism_audit;   // rerun the first N requests of each kind at another batch size
   std::optional<int64_t> max_new_tokens;          // cap on every generation budget (recorded in the report)
   std::vector<int64_t> ruler_lengths;
@@ -43,23 +43,19 @@ struct EvalOptions {
   bool quiet = false;
 };
 
-// --batch-size: a positive number, or auto.
-void parse_batch_size(const std::string& text, harness::ModelSpecOptions& spec) {
-  if (text == "auto") {
-    spec.auto_batch_size = true;
-    return;
+// Each task family's options from the flags that set them; every task gets the part it takes.
+tasks::TaskOptions task_options_from(const EvalOptions& options) {
+  tasks::TaskOptions task_options;
+  task_options.data_dir = tasks::resolve_data_dir(
+      options.data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(options.data_dir));
+  if (options.samples) {
+    task_options.humaneval.sampling = options.sampling;
+    task_options.humaneval.sampling->n = *options.samples;
   }
-  std::size_t used = 0;
-  long long value = 0;
-  try {
-    value = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || value < 1) {
-    throw std::invalid_argument("--batch-size: expected a positive integer or auto, got '" + text + "'");
-  }
-  spec.batch_size = value;
+  task_options.ruler.lengths = options.ruler_lengths;
+  task_options.ruler.samples = options.ruler_samples;
+  for (const auto& file : options.files) task_options.ruler.files.push_back(file);
+  return task_options;
 }
 
 std::string format_value(const nlohmann::json& metric) {
@@ -71,21 +67,12 @@ std::string format_value(const nlohmann::json& metric) {
 
 int run_eval(EvalOptions options) {
   if (!options.tokenizer.empty()) options.spec.tokenizer_dir = options.tokenizer;
+  options.spec.batch_size = harness::parse_batch_size(options.batch_size);
   harness::EvaluationRequest request;
   request.model_spec = options.model;
-  parse_batch_size(options.batch_size, options.spec);
   request.model_options = options.spec;
-  request.batch_size_requested = options.batch_size;
   request.tasks = tasks::parse_task_list(options.tasks);
-  request.task_options.data_dir = tasks::resolve_data_dir(
-      options.data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(options.data_dir));
-  if (options.samples) {
-    request.task_options.sampling = options.sampling;
-    request.task_options.sampling->n = *options.samples;
-  }
-  if (!options.ruler_lengths.empty()) request.task_options.ruler_lengths = options.ruler_lengths;
-  request.task_options.ruler_samples = options.ruler_samples;
-  for (const auto& file : options.files) request.task_options.files.push_back(file);
+  request.task_options = task_options_from(options);
   request.evaluate_options.limit = options.limit;
   request.evaluate_options.log_samples = true;
   request.evaluate_options.max_new_tokens = options.max_new_tokens;

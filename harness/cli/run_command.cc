@@ -78,15 +78,14 @@ int run_main_job(const RunOptions& options) {
   tasks::TaskOptions task_options;
   task_options.data_dir = tasks::resolve_data_dir(options.data_dir.empty() ? std::nullopt
                                                                           : std::optional<fs::path>(options.data_dir));
-  task_options.ruler_lengths = plan.ruler_lengths;
-  task_options.ruler_samples = plan.ruler_samples;
+  task_options.ruler.lengths = plan.ruler_lengths;
+  task_options.ruler.samples = plan.ruler_samples;
 
   std::vector<std::string> report_paths;
   for (const std::string& model : options.models) {
     harness::EvaluationRequest request;
     request.model_spec = model;
     request.model_options.seed = options.seed;
-    request.batch_size_requested = std::to_string(request.model_options.batch_size);
     request.tasks = tasks::parse_task_list(plan.tasks);
     request.task_options = task_options;
     request.evaluate_options.limit = plan.limit;

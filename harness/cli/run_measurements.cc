@@ -40,11 +40,11 @@ void measure_for_main_job(const std::string& model, const std::string& suite, ui
   sweep.models = {model};
   sweep.seed = seed;
   if (suite == "full") {
-    sweep.batches = {1, 8};
+    sweep.batches = {harness::BatchSize::fixed(1), harness::BatchSize::fixed(8)};
     sweep.prompt_tokens = {128, 512};
     sweep.gen_tokens = {32, 128};
   } else {
-    sweep.batches = {1, 4};
+    sweep.batches = {harness::BatchSize::fixed(1), harness::BatchSize::fixed(4)};
     sweep.prompt_tokens = {128};
     sweep.gen_tokens = {16};
     sweep.repetitions = 3;

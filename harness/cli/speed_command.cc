@@ -52,7 +52,7 @@ int run_speed(SpeedCliOptions options) {
   namespace speed = harness::speed;
   speed::SweepOptions& sweep = options.sweep;
   sweep.models = speed::parse_name_list(options.models, "--model");
-  sweep.batches = speed::parse_count_list(options.batches, "--batch", /*allow_auto=*/true);
+  sweep.batches = speed::parse_batch_list(options.batches, "--batch");
   sweep.prompt_tokens = speed::parse_count_list(options.prompt_tokens, "--prompt-tokens");
   sweep.gen_tokens = speed::parse_count_list(options.gen_tokens, "--gen-tokens");
   sweep.memory_budget_bytes = options.memory_budget;

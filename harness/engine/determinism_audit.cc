@@ -30,6 +30,85 @@ std::size_t argmax_of(const std::vector<tasks::LoglikelihoodResult>& results, st
   return best - begin;
 }
 
+// Up to a few flips, in the order they were found, for the report.
+struct FlipExamples {
+  static constexpr std::size_t kMax = 5;
+  nlohmann::json list = nlohmann::json::array();
+  void add(nlohmann::json example) {
+    if (list.size() < kMax) list.push_back(std::move(example));
+  }
+};
+
+// One kind of request rerun: its report section and how many answers flipped.
+struct KindAudit {
+  nlohmann::json section;
+  int64_t flips = 0;
+};
+
+template <typename T>
+std::vector<T> first(const std::vector<T>& items, std::size_t n) {
+  return std::vector<T>(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+// Greedy flags, the argmax within each group of requests sharing a context (a multiple-choice
+// question's options), and the largest |delta log-probability|.
+KindAudit audit_loglikelihood(tasks::LanguageModel& model, const RecordingModel& recorded, std::size_t per_kind,
+                              FlipExamples& examples) {
+  const std::size_t n = loglikelihood_subset(recorded.loglikelihood_requests, per_kind);
+  const std::vector<tasks::LoglikelihoodRequest> requests = first(recorded.loglikelihood_requests, n);
+  const auto again = n ? model.loglikelihood(requests) : std::vector<tasks::LoglikelihoodResult>{};
+  int64_t greedy_flips = 0, groups = 0, argmax_flips = 0;
+  double max_delta = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& before = recorded.loglikelihood_results[i];
+    max_delta = std::max(max_delta, std::abs(before.logprob - again[i].logprob));
+    if (before.is_greedy == again[i].is_greedy) continue;
+    ++greedy_flips;
+    examples.add({{"kind", "loglikelihood_greedy"}, {"index", i}, {"before", before.is_greedy},
+                  {"after", again[i].is_greedy}});
+  }
+  for (std::size_t begin = 0; begin < n;) {
+    std::size_t end = begin + 1;
+    while (end < n && requests[end].context == requests[begin].context) ++end;
+    if (end - begin > 1) {
+      ++groups;
+      const std::size_t a = argmax_of(recorded.loglikelihood_results, begin, end), b = argmax_of(again, begin, end);
+      if (a != b) {
+        ++argmax_flips;
+        examples.add({{"kind", "loglikelihood_argmax"}, {"index", begin}, {"before", a}, {"after", b}});
+      }
+    }
+    begin = end;
+  }
+  return {{{"requests", n}, {"greedy_flips", greedy_flips}, {"argmax_groups", groups},
+           {"argmax_flips", argmax_flips}, {"max_abs_delta_logprob", max_delta}},
+          greedy_flips + argmax_flips};
+}
+
+// Rolling log-likelihoods have no discrete answer to flip: only the largest |delta|.
+KindAudit audit_rolling(tasks::LanguageModel& model, const RecordingModel& recorded, std::size_t per_kind) {
+  const std::size_t n = std::min(per_kind, recorded.rolling_texts.size());
+  const auto again = n ? model.loglikelihood_rolling(first(recorded.rolling_texts, n)) : std::vector<double>{};
+  double max_delta = 0;
+  for (std::size_t i = 0; i < n; ++i) max_delta = std::max(max_delta, std::abs(recorded.rolling_results[i] - again[i]));
+  return {{{"requests", n}, {"max_abs_delta_logprob", max_delta}}, 0};
+}
+
+KindAudit audit_generation(tasks::LanguageModel& model, const RecordingModel& recorded, std::size_t per_kind,
+                           FlipExamples& examples) {
+  const std::size_t n = std::min(per_kind, recorded.generation_requests.size());
+  const auto again = n ? model.generate_until(first(recorded.generation_requests, n))
+                       : std::vector<tasks::GenerationResult>{};
+  int64_t text_flips = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& before = recorded.generation_results[i];
+    if (before.text == again[i].text) continue;
+    ++text_flips;
+    examples.add({{"kind", "generation_text"}, {"index", i}, {"before", before.text}, {"after", again[i].text}});
+  }
+  return {{{"requests", n}, {"text_flips", text_flips}}, text_flips};
+}
+
 }  // namespace
 
 std::vector<tasks::LoglikelihoodResult> RecordingModel::loglikelihood(const std::vector<tasks::LoglikelihoodRequest>& requests) {
@@ -60,10 +139,6 @@ nlohmann::json audit_determinism(tasks::LanguageModel& model, const RecordingMod
                                  const std::function<void(int64_t)>& set_batch_size) {
   if (options.requests_per_kind < 1) throw std::invalid_argument("--determinism-audit: need at least one request");
   if (options.audit_batch_size < 1) throw std::invalid_argument("determinism audit: batch size must be positive");
-  nlohmann::json examples = nlohmann::json::array();
-  constexpr std::size_t kMaxExamples = 5;
-  int64_t flips = 0;
-
   set_batch_size(options.audit_batch_size);
   // Restore the engine's batch size however the rerun ends.
   struct Restore {
@@ -72,76 +147,18 @@ nlohmann::json audit_determinism(tasks::LanguageModel& model, const RecordingMod
     ~Restore() { set(size); }
   } restore{set_batch_size, options.original_batch_size};
 
-  // Log-likelihood: greedy flags, per-context-group argmax, |delta log-probability|.
-  const std::size_t n_ll = loglikelihood_subset(recorded.loglikelihood_requests, options.requests_per_kind);
-  const std::vector<tasks::LoglikelihoodRequest> ll_requests(recorded.loglikelihood_requests.begin(),
-                                                              recorded.loglikelihood_requests.begin() + static_cast<std::ptrdiff_t>(n_ll));
-  const auto ll_again = n_ll ? model.loglikelihood(ll_requests) : std::vector<tasks::LoglikelihoodResult>{};
-  int64_t greedy_flips = 0, groups = 0, argmax_flips = 0;
-  double max_delta = 0;
-  for (std::size_t i = 0; i < n_ll; ++i) {
-    const auto& before = recorded.loglikelihood_results[i];
-    max_delta = std::max(max_delta, std::abs(before.logprob - ll_again[i].logprob));
-    if (before.is_greedy != ll_again[i].is_greedy) {
-      ++greedy_flips;
-      if (examples.size() < kMaxExamples) {
-        examples.push_back({{"kind", "loglikelihood_greedy"}, {"index", i}, {"before", before.is_greedy},
-                            {"after", ll_again[i].is_greedy}});
-      }
-    }
-  }
-  for (std::size_t begin = 0; begin < n_ll;) {
-    std::size_t end = begin + 1;
-    while (end < n_ll && ll_requests[end].context == ll_requests[begin].context) ++end;
-    if (end - begin > 1) {
-      ++groups;
-      const std::size_t a = argmax_of(recorded.loglikelihood_results, begin, end), b = argmax_of(ll_again, begin, end);
-      if (a != b) {
-        ++argmax_flips;
-        if (examples.size() < kMaxExamples) {
-          examples.push_back({{"kind", "loglikelihood_argmax"}, {"index", begin}, {"before", a}, {"after", b}});
-        }
-      }
-    }
-    begin = end;
-  }
-
-  // Rolling log-likelihood.
-  const std::size_t n_rolling = std::min(options.requests_per_kind, recorded.rolling_texts.size());
-  const std::vector<std::string> texts(recorded.rolling_texts.begin(),
-                                       recorded.rolling_texts.begin() + static_cast<std::ptrdiff_t>(n_rolling));
-  const auto rolling_again = n_rolling ? model.loglikelihood_rolling(texts) : std::vector<double>{};
-  double rolling_delta = 0;
-  for (std::size_t i = 0; i < n_rolling; ++i) {
-    rolling_delta = std::max(rolling_delta, std::abs(recorded.rolling_results[i] - rolling_again[i]));
-  }
-
-  // Generation.
-  const std::size_t n_gen = std::min(options.requests_per_kind, recorded.generation_requests.size());
-  const std::vector<tasks::GenerationRequest> gen_requests(recorded.generation_requests.begin(),
-                                                            recorded.generation_requests.begin() + static_cast<std::ptrdiff_t>(n_gen));
-  const auto gen_again = n_gen ? model.generate_until(gen_requests) : std::vector<tasks::GenerationResult>{};
-  int64_t text_flips = 0;
-  for (std::size_t i = 0; i < n_gen; ++i) {
-    const auto& before = recorded.generation_results[i];
-    if (before.text != gen_again[i].text) {
-      ++text_flips;
-      if (examples.size() < kMaxExamples) {
-        examples.push_back({{"kind", "generation_text"}, {"index", i}, {"before", before.text}, {"after", gen_again[i].text}});
-      }
-    }
-  }
-  flips = greedy_flips + argmax_flips + text_flips;
-
+  FlipExamples examples;
+  const KindAudit loglikelihood = audit_loglikelihood(model, recorded, options.requests_per_kind, examples);
+  const KindAudit rolling = audit_rolling(model, recorded, options.requests_per_kind);
+  const KindAudit generation = audit_generation(model, recorded, options.requests_per_kind, examples);
   return {{"original_batch_size", options.original_batch_size},
           {"audit_batch_size", options.audit_batch_size},
           {"requests_per_kind", options.requests_per_kind},
-          {"loglikelihood", {{"requests", n_ll}, {"greedy_flips", greedy_flips}, {"argmax_groups", groups},
-                             {"argmax_flips", argmax_flips}, {"max_abs_delta_logprob", max_delta}}},
-          {"loglikelihood_rolling", {{"requests", n_rolling}, {"max_abs_delta_logprob", rolling_delta}}},
-          {"generate_until", {{"requests", n_gen}, {"text_flips", text_flips}}},
-          {"flips", flips},
-          {"examples", examples}};
+          {"loglikelihood", loglikelihood.section},
+          {"loglikelihood_rolling", rolling.section},
+          {"generate_until", generation.section},
+          {"flips", loglikelihood.flips + rolling.flips + generation.flips},
+          {"examples", examples.list}};
 }
 
 std::string describe_audit(const nlohmann::json& a) {

@@ -91,6 +91,76 @@ model::RopeScaling parse_rope_scaling(const json& value, const std::string& sour
   return scaling;
 }
 
+model::Family family_of(const std::string& model_type, const std::string& source) {
+  if (model_type == "deepseek_v3") return model::Family::kDeepSeekV3;
+  if (model_type == "llama") return model::Family::kLlama;
+  throw std::invalid_argument(source + ": field 'model_type': '" + model_type +
+                              "' is not supported (supported: deepseek_v3, llama)");
+}
+
+// transformers 5 writes RoPE settings as `rope_parameters` (with rope_theta inside); older files use
+// top-level rope_theta and rope_scaling. A default-type block means no scaling.
+void read_rope_settings(const Fields& f, const std::string& source, model::ModelConfig& config) {
+  if (const json* parameters = f.find("rope_parameters")) {
+    if (!parameters->is_object()) f.fail("rope_parameters", "expected an object");
+    if (!f.find("rope_theta") && parameters->contains("rope_theta")) {
+      Fields(*parameters, source + " rope_parameters").optional("rope_theta", config.rope_theta);
+    }
+    if (!f.find("rope_scaling")) {
+      const std::string type = parameters->value("rope_type", parameters->value("type", std::string("default")));
+      if (type != "default") config.rope_scaling = parse_rope_scaling(*parameters, source);
+    }
+  }
+  if (const json* scaling = f.find("rope_scaling")) config.rope_scaling = parse_rope_scaling(*scaling, source);
+}
+
+// DeepSeek-V3: multi-head latent attention, and routed experts when n_routed_experts is given.
+void read_mla_and_moe(const Fields& f, model::ModelConfig& config) {
+  model::MlaConfig mla;
+  f.optional("q_lora_rank", mla.q_lora_rank);  // null means a full-rank query
+  mla.kv_lora_rank = f.required<int64_t>("kv_lora_rank");
+  mla.qk_nope_head_dim = f.required<int64_t>("qk_nope_head_dim");
+  mla.qk_rope_head_dim = f.required<int64_t>("qk_rope_head_dim");
+  mla.v_head_dim = f.required<int64_t>("v_head_dim");
+  config.mla = mla;
+  if (!f.find("n_routed_experts")) return;
+  model::MoeConfig moe;
+  moe.n_routed_experts = f.required<int64_t>("n_routed_experts");
+  moe.num_experts_per_tok = f.required<int64_t>("num_experts_per_tok");
+  moe.moe_intermediate_size = f.required<int64_t>("moe_intermediate_size");
+  f.optional("n_shared_experts", moe.n_shared_experts);
+  f.optional("first_k_dense_replace", moe.first_k_dense_replace);
+  f.optional("moe_layer_freq", moe.moe_layer_freq);
+  f.optional("scoring_func", moe.scoring_func);
+  f.optional("topk_method", moe.topk_method);
+  f.optional("n_group", moe.n_group);
+  f.optional("topk_group", moe.topk_group);
+  f.optional("routed_scaling_factor", moe.routed_scaling_factor);
+  f.optional("norm_topk_prob", moe.norm_topk_prob);
+  config.moe = moe;
+}
+
+// Llama without head_dim: hidden_size / heads, which must divide evenly.
+void derive_head_dim(const Fields& f, model::ModelConfig& config) {
+  if (config.head_dim != 0 || config.hidden_size <= 0 || config.num_attention_heads <= 0) return;
+  // transformers would silently use hidden // heads; an uneven split is almost always a typo.
+  if (config.hidden_size % config.num_attention_heads != 0) {
+    f.fail("num_attention_heads", std::to_string(config.num_attention_heads) + " does not divide hidden_size " +
+                                      std::to_string(config.hidden_size) + " (set head_dim to mean it)");
+  }
+  config.head_dim = config.hidden_size / config.num_attention_heads;
+}
+
+void read_engram_block(const Fields& f, const std::string& source, model::ModelConfig& config) {
+  const json* block = f.find("engram");
+  if (!block) return;
+  if (!block->is_object()) f.fail("engram", "expected an object");
+  json flat = *block;
+  flat["hidden_size"] = config.hidden_size;
+  flat["hc_mult"] = config.hc_mult;
+  config.engram = engram_config_from_json_text(flat.dump(), source + " engram block");
+}
+
 }  // namespace
 
 model::ModelConfig parse_hf_config(const json& root, const std::string& source) {
@@ -98,14 +168,7 @@ model::ModelConfig parse_hf_config(const json& root, const std::string& source) 
   Fields f(root, source);
   model::ModelConfig config;
   config.model_type = f.required<std::string>("model_type");
-  if (config.model_type == "deepseek_v3") {
-    config.family = model::Family::kDeepSeekV3;
-  } else if (config.model_type == "llama") {
-    config.family = model::Family::kLlama;
-  } else {
-    throw std::invalid_argument(source + ": field 'model_type': '" + config.model_type +
-                                "' is not supported (supported: deepseek_v3, llama)");
-  }
+  config.family = family_of(config.model_type, source);
   config.vocab_size = f.required<int64_t>("vocab_size");
   config.hidden_size = f.required<int64_t>("hidden_size");
   config.num_hidden_layers = f.required<int64_t>("num_hidden_layers");
@@ -120,68 +183,21 @@ model::ModelConfig parse_hf_config(const json& root, const std::string& source) 
   f.optional("tie_word_embeddings", config.tie_word_embeddings);
   f.optional("attention_bias", config.attention_bias);
   f.optional("hidden_act", config.hidden_act);
-  // transformers 5 writes RoPE settings as `rope_parameters` (with rope_theta inside); older files use
-  // top-level rope_theta and rope_scaling. A default-type block means no scaling.
-  if (const json* parameters = f.find("rope_parameters")) {
-    if (!parameters->is_object()) f.fail("rope_parameters", "expected an object");
-    if (!f.find("rope_theta") && parameters->contains("rope_theta")) {
-      Fields(*parameters, source + " rope_parameters").optional("rope_theta", config.rope_theta);
-    }
-    if (!f.find("rope_scaling")) {
-      const std::string type = parameters->value("rope_type", parameters->value("type", std::string("default")));
-      if (type != "default") config.rope_scaling = parse_rope_scaling(*parameters, source);
-    }
-  }
-  if (const json* scaling = f.find("rope_scaling")) config.rope_scaling = parse_rope_scaling(*scaling, source);
+  read_rope_settings(f, source, config);
   config.bos_token_id = token_id(root, "bos_token_id", source);
   config.eos_token_id = token_id(root, "eos_token_id", source);
   config.pad_token_id = token_id(root, "pad_token_id", source);
-
   if (config.family == model::Family::kDeepSeekV3) {
-    model::MlaConfig mla;
-    f.optional("q_lora_rank", mla.q_lora_rank);  // null means a full-rank query
-    mla.kv_lora_rank = f.required<int64_t>("kv_lora_rank");
-    mla.qk_nope_head_dim = f.required<int64_t>("qk_nope_head_dim");
-    mla.qk_rope_head_dim = f.required<int64_t>("qk_rope_head_dim");
-    mla.v_head_dim = f.required<int64_t>("v_head_dim");
-    config.mla = mla;
-    if (f.find("n_routed_experts")) {
-      model::MoeConfig moe;
-      moe.n_routed_experts = f.required<int64_t>("n_routed_experts");
-      moe.num_experts_per_tok = f.required<int64_t>("num_experts_per_tok");
-      moe.moe_intermediate_size = f.required<int64_t>("moe_intermediate_size");
-      f.optional("n_shared_experts", moe.n_shared_experts);
-      f.optional("first_k_dense_replace", moe.first_k_dense_replace);
-      f.optional("moe_layer_freq", moe.moe_layer_freq);
-      f.optional("scoring_func", moe.scoring_func);
-      f.optional("topk_method", moe.topk_method);
-      f.optional("n_group", moe.n_group);
-      f.optional("topk_group", moe.topk_group);
-      f.optional("routed_scaling_factor", moe.routed_scaling_factor);
-      f.optional("norm_topk_prob", moe.norm_topk_prob);
-      config.moe = moe;
-    }
-  } else if (config.head_dim == 0 && config.hidden_size > 0 && config.num_attention_heads > 0) {
-    // transformers would silently use hidden // heads; an uneven split is almost always a typo.
-    if (config.hidden_size % config.num_attention_heads != 0) {
-      f.fail("num_attention_heads", std::to_string(config.num_attention_heads) + " does not divide hidden_size " +
-                                        std::to_string(config.hidden_size) + " (set head_dim to mean it)");
-    }
-    config.head_dim = config.hidden_size / config.num_attention_heads;
+    read_mla_and_moe(f, config);
+  } else {
+    derive_head_dim(f, config);
   }
-
   f.optional("initializer_range", config.initializer_range);
   f.optional("rope_interleave", config.rope_interleave);
   f.optional("hc_mult", config.hc_mult);
   f.optional("hc_sinkhorn_iters", config.hc_sinkhorn_iters);
   f.optional("hc_eps", config.hc_eps);
-  if (const json* block = f.find("engram")) {
-    if (!block->is_object()) f.fail("engram", "expected an object");
-    json flat = *block;
-    flat["hidden_size"] = config.hidden_size;
-    flat["hc_mult"] = config.hc_mult;
-    config.engram = engram_config_from_json_text(flat.dump(), source + " engram block");
-  }
+  read_engram_block(f, source, config);
   config.validate(source);
   return config;
 }

@@ -199,6 +199,21 @@ std::vector<SchemaViolation> SchemaValidator::validate(const json& instance) con
   return out;
 }
 
+struct SchemaValidator::Site {
+  const json& node;
+  const std::string& schema_pointer;
+  const json& instance;
+  const std::string& instance_pointer;
+  std::vector<SchemaViolation>& out;
+  size_t depth;
+
+  // Where a keyword of this node sits in the schema.
+  std::string keyword_pointer(const std::string& keyword) const { return schema_pointer + "/" + keyword; }
+  void report(const std::string& keyword, std::string message) const {
+    out.push_back({instance_pointer, keyword, keyword_pointer(keyword), std::move(message)});
+  }
+};
+
 void SchemaValidator::validate_node(const json& node, const std::string& schema_pointer, const json& instance,
                                     const std::string& instance_pointer, std::vector<SchemaViolation>& out,
                                     size_t depth) const {
@@ -206,180 +221,205 @@ void SchemaValidator::validate_node(const json& node, const std::string& schema_
     throw SchemaError(name_ + ": " + schema_pointer + ": nesting deeper than " + std::to_string(kMaxDepth) +
                       " (a $ref cycle?)");
   }
-  const auto report = [&](const std::string& keyword, std::string message) {
-    out.push_back({instance_pointer, keyword, schema_pointer + "/" + keyword, std::move(message)});
-  };
   if (node.is_boolean()) {
     if (!node.get<bool>()) out.push_back({instance_pointer, "false", schema_pointer, "no value is allowed here"});
     return;
   }
-  const auto sub = [&](const std::string& keyword) { return schema_pointer + "/" + keyword; };
-
+  const Site site{node, schema_pointer, instance, instance_pointer, out, depth};
   if (const auto it = node.find("$ref"); it != node.end()) {
     const std::string ref = it->get<std::string>();
-    validate_node(resolve_ref(ref), ref, instance, instance_pointer, out, depth + 1);
+    validate_child(site, resolve_ref(ref), ref, instance, instance_pointer);
   }
-  if (const auto it = node.find("type"); it != node.end()) {
-    const json names = it->is_array() ? *it : json::array({*it});
-    bool matched = false;
-    for (const json& name : names) matched = matched || has_type(instance, name.get<std::string>());
-    if (!matched) {
-      report("type", "expected " + join_types(*it) + ", got " + type_of(instance) +
-                         (instance.is_structured() ? "" : " " + describe_value(instance)));
-      return;  // the remaining keywords would only repeat the same problem
-    }
+  if (!check_type(site)) return;  // the remaining keywords would only repeat the same problem
+  check_enum_and_const(site);
+  if (instance.is_number()) check_number(site);
+  if (instance.is_string()) check_string(site);
+  if (instance.is_object()) check_object(site);
+  if (instance.is_array()) check_array(site);
+  check_combinators(site);
+}
+
+void SchemaValidator::validate_child(const Site& site, const json& node, const std::string& schema_pointer,
+                                     const json& instance, const std::string& instance_pointer) const {
+  validate_node(node, schema_pointer, instance, instance_pointer, site.out, site.depth + 1);
+}
+
+bool SchemaValidator::check_type(const Site& site) {
+  const auto it = site.node.find("type");
+  if (it == site.node.end()) return true;
+  const json names = it->is_array() ? *it : json::array({*it});
+  for (const json& name : names) {
+    if (has_type(site.instance, name.get<std::string>())) return true;
   }
-  if (const auto it = node.find("enum"); it != node.end()) {
+  site.report("type", "expected " + join_types(*it) + ", got " + type_of(site.instance) +
+                          (site.instance.is_structured() ? "" : " " + describe_value(site.instance)));
+  return false;
+}
+
+void SchemaValidator::check_enum_and_const(const Site& site) {
+  const json& instance = site.instance;
+  if (const auto it = site.node.find("enum"); it != site.node.end()) {
     bool matched = false;
     for (const json& option : *it) matched = matched || option == instance;
-    if (!matched) report("enum", describe_value(instance) + " is not one of " + it->dump());
+    if (!matched) site.report("enum", describe_value(instance) + " is not one of " + it->dump());
   }
-  if (const auto it = node.find("const"); it != node.end() && *it != instance) {
-    report("const", "expected " + describe_value(*it) + ", got " + describe_value(instance));
+  if (const auto it = site.node.find("const"); it != site.node.end() && *it != instance) {
+    site.report("const", "expected " + describe_value(*it) + ", got " + describe_value(instance));
   }
+}
 
-  if (instance.is_number()) {
-    const double x = instance.get<double>();
-    if (const auto it = node.find("minimum"); it != node.end() && x < it->get<double>()) {
-      report("minimum", describe_value(instance) + " is below minimum " + it->dump());
-    }
-    if (const auto it = node.find("maximum"); it != node.end() && x > it->get<double>()) {
-      report("maximum", describe_value(instance) + " is above maximum " + it->dump());
-    }
-    if (const auto it = node.find("exclusiveMinimum"); it != node.end() && x <= it->get<double>()) {
-      report("exclusiveMinimum", describe_value(instance) + " is not above exclusiveMinimum " + it->dump());
-    }
-    if (const auto it = node.find("exclusiveMaximum"); it != node.end() && x >= it->get<double>()) {
-      report("exclusiveMaximum", describe_value(instance) + " is not below exclusiveMaximum " + it->dump());
+void SchemaValidator::check_number(const Site& site) {
+  const json& node = site.node;
+  const std::string value = describe_value(site.instance);
+  const double x = site.instance.get<double>();
+  if (const auto it = node.find("minimum"); it != node.end() && x < it->get<double>()) {
+    site.report("minimum", value + " is below minimum " + it->dump());
+  }
+  if (const auto it = node.find("maximum"); it != node.end() && x > it->get<double>()) {
+    site.report("maximum", value + " is above maximum " + it->dump());
+  }
+  if (const auto it = node.find("exclusiveMinimum"); it != node.end() && x <= it->get<double>()) {
+    site.report("exclusiveMinimum", value + " is not above exclusiveMinimum " + it->dump());
+  }
+  if (const auto it = node.find("exclusiveMaximum"); it != node.end() && x >= it->get<double>()) {
+    site.report("exclusiveMaximum", value + " is not below exclusiveMaximum " + it->dump());
+  }
+}
+
+void SchemaValidator::check_string(const Site& site) const {
+  const json& node = site.node;
+  const std::string& text = site.instance.get_ref<const std::string&>();
+  const size_t length = utf8_length(text);
+  if (const auto it = node.find("minLength"); it != node.end() && length < it->get<size_t>()) {
+    site.report("minLength", describe_value(site.instance) + " is shorter than minLength " + it->dump());
+  }
+  if (const auto it = node.find("maxLength"); it != node.end() && length > it->get<size_t>()) {
+    site.report("maxLength", describe_value(site.instance) + " is longer than maxLength " + it->dump());
+  }
+  if (const auto it = node.find("pattern"); it != node.end()) {
+    const std::string& pattern = it->get_ref<const std::string&>();
+    if (!std::regex_search(text, patterns_.at(pattern))) {
+      site.report("pattern", describe_value(site.instance) + " does not match pattern " + pattern);
     }
   }
+}
 
-  if (instance.is_string()) {
-    const std::string& text = instance.get_ref<const std::string&>();
-    const size_t length = utf8_length(text);
-    if (const auto it = node.find("minLength"); it != node.end() && length < it->get<size_t>()) {
-      report("minLength", describe_value(instance) + " is shorter than minLength " + it->dump());
+void SchemaValidator::check_object(const Site& site) const {
+  const json& node = site.node;
+  const json& instance = site.instance;
+  if (const auto it = node.find("required"); it != node.end()) {
+    for (const json& name : *it) {
+      if (!instance.contains(name.get<std::string>())) site.report("required", "missing required property " + name.dump());
     }
-    if (const auto it = node.find("maxLength"); it != node.end() && length > it->get<size_t>()) {
-      report("maxLength", describe_value(instance) + " is longer than maxLength " + it->dump());
-    }
-    if (const auto it = node.find("pattern"); it != node.end()) {
-      const std::string& pattern = it->get_ref<const std::string&>();
-      if (!std::regex_search(text, patterns_.at(pattern))) {
-        report("pattern", describe_value(instance) + " does not match pattern " + pattern);
+  }
+  if (const auto it = node.find("minProperties"); it != node.end() && instance.size() < it->get<size_t>()) {
+    site.report("minProperties", "has " + plural(instance.size(), "property") + ", fewer than minProperties " + it->dump());
+  }
+  const auto properties = node.find("properties");
+  const auto pattern_properties = node.find("patternProperties");
+  const auto additional = node.find("additionalProperties");
+  for (const auto& [key, value] : instance.items()) {
+    const std::string child_pointer = site.instance_pointer + "/" + json_pointer_token(key);
+    bool covered = false;
+    if (properties != node.end()) {
+      if (const auto p = properties->find(key); p != properties->end()) {
+        covered = true;
+        validate_child(site, *p, site.keyword_pointer("properties") + "/" + json_pointer_token(key), value, child_pointer);
       }
     }
-  }
-
-  if (instance.is_object()) {
-    if (const auto it = node.find("required"); it != node.end()) {
-      for (const json& name : *it) {
-        if (!instance.contains(name.get<std::string>())) {
-          report("required", "missing required property " + name.dump());
-        }
-      }
-    }
-    if (const auto it = node.find("minProperties"); it != node.end() && instance.size() < it->get<size_t>()) {
-      report("minProperties", "has " + plural(instance.size(), "property") + ", fewer than minProperties " + it->dump());
-    }
-    const auto properties = node.find("properties");
-    const auto pattern_properties = node.find("patternProperties");
-    const auto additional = node.find("additionalProperties");
-    for (const auto& [key, value] : instance.items()) {
-      const std::string child_pointer = instance_pointer + "/" + json_pointer_token(key);
-      bool covered = false;
-      if (properties != node.end()) {
-        if (const auto p = properties->find(key); p != properties->end()) {
+    if (pattern_properties != node.end()) {
+      for (const auto& [pattern, child] : pattern_properties->items()) {
+        if (std::regex_search(key, patterns_.at(pattern))) {
           covered = true;
-          validate_node(*p, sub("properties") + "/" + json_pointer_token(key), value, child_pointer, out, depth + 1);
-        }
-      }
-      if (pattern_properties != node.end()) {
-        for (const auto& [pattern, child] : pattern_properties->items()) {
-          if (std::regex_search(key, patterns_.at(pattern))) {
-            covered = true;
-            validate_node(child, sub("patternProperties") + "/" + json_pointer_token(pattern), value, child_pointer, out,
-                          depth + 1);
-          }
-        }
-      }
-      if (!covered && additional != node.end()) {
-        if (additional->is_boolean() && !additional->get<bool>()) {
-          report("additionalProperties", "property \"" + key + "\" is not allowed");
-        } else {
-          validate_node(*additional, sub("additionalProperties"), value, child_pointer, out, depth + 1);
+          validate_child(site, child, site.keyword_pointer("patternProperties") + "/" + json_pointer_token(pattern),
+                         value, child_pointer);
         }
       }
     }
+    if (covered || additional == node.end()) continue;
+    if (additional->is_boolean() && !additional->get<bool>()) {
+      site.report("additionalProperties", "property \"" + key + "\" is not allowed");
+    } else {
+      validate_child(site, *additional, site.keyword_pointer("additionalProperties"), value, child_pointer);
+    }
   }
+}
 
-  if (instance.is_array()) {
-    size_t prefix = 0;
-    if (const auto it = node.find("prefixItems"); it != node.end()) {
-      prefix = it->size();
-      for (size_t i = 0; i < std::min(prefix, instance.size()); ++i) {
-        validate_node((*it)[i], sub("prefixItems") + "/" + std::to_string(i), instance[i],
-                      instance_pointer + "/" + std::to_string(i), out, depth + 1);
-      }
-    }
-    if (const auto it = node.find("items"); it != node.end()) {
-      for (size_t i = prefix; i < instance.size(); ++i) {
-        if (it->is_boolean() && !it->get<bool>()) {
-          report("items", "has " + plural(instance.size(), "item") + "; at most " + std::to_string(prefix) +
-                              " are allowed");
-          break;
-        }
-        validate_node(*it, sub("items"), instance[i], instance_pointer + "/" + std::to_string(i), out, depth + 1);
-      }
-    }
-    if (const auto it = node.find("minItems"); it != node.end() && instance.size() < it->get<size_t>()) {
-      report("minItems", "has " + plural(instance.size(), "item") + ", fewer than minItems " + it->dump());
-    }
-    if (const auto it = node.find("maxItems"); it != node.end() && instance.size() > it->get<size_t>()) {
-      report("maxItems", "has " + plural(instance.size(), "item") + ", more than maxItems " + it->dump());
+void SchemaValidator::check_array(const Site& site) const {
+  const json& node = site.node;
+  const json& instance = site.instance;
+  const auto item_pointer = [&](size_t i) { return site.instance_pointer + "/" + std::to_string(i); };
+  size_t prefix = 0;
+  if (const auto it = node.find("prefixItems"); it != node.end()) {
+    prefix = it->size();
+    for (size_t i = 0; i < std::min(prefix, instance.size()); ++i) {
+      validate_child(site, (*it)[i], site.keyword_pointer("prefixItems") + "/" + std::to_string(i), instance[i],
+                     item_pointer(i));
     }
   }
+  if (const auto it = node.find("items"); it != node.end()) {
+    for (size_t i = prefix; i < instance.size(); ++i) {
+      if (it->is_boolean() && !it->get<bool>()) {
+        site.report("items", "has " + plural(instance.size(), "item") + "; at most " + std::to_string(prefix) +
+                                 " are allowed");
+        break;
+      }
+      validate_child(site, *it, site.keyword_pointer("items"), instance[i], item_pointer(i));
+    }
+  }
+  if (const auto it = node.find("minItems"); it != node.end() && instance.size() < it->get<size_t>()) {
+    site.report("minItems", "has " + plural(instance.size(), "item") + ", fewer than minItems " + it->dump());
+  }
+  if (const auto it = node.find("maxItems"); it != node.end() && instance.size() > it->get<size_t>()) {
+    site.report("maxItems", "has " + plural(instance.size(), "item") + ", more than maxItems " + it->dump());
+  }
+}
 
-  if (const auto it = node.find("allOf"); it != node.end()) {
+void SchemaValidator::check_combinators(const Site& site) const {
+  if (const auto it = site.node.find("allOf"); it != site.node.end()) {
     for (size_t i = 0; i < it->size(); ++i) {
-      validate_node((*it)[i], sub("allOf") + "/" + std::to_string(i), instance, instance_pointer, out, depth + 1);
+      validate_child(site, (*it)[i], site.keyword_pointer("allOf") + "/" + std::to_string(i), site.instance,
+                     site.instance_pointer);
     }
   }
-  for (const char* combinator : {"anyOf", "oneOf"}) {
-    const auto it = node.find(combinator);
-    if (it == node.end()) continue;
-    std::vector<std::vector<SchemaViolation>> failures(it->size());
-    std::vector<size_t> matching;
-    for (size_t i = 0; i < it->size(); ++i) {
-      validate_node((*it)[i], sub(combinator) + "/" + std::to_string(i), instance, instance_pointer, failures[i],
-                    depth + 1);
-      if (failures[i].empty()) matching.push_back(i);
-    }
-    const std::string name = combinator;
-    if (matching.empty()) {
-      std::string message = "matches none of the " + std::to_string(it->size()) + " " + name + " alternatives";
-      for (size_t i = 0; i < failures.size(); ++i) {
-        message += i ? "; " : ": ";
-        message += "(" + std::to_string(i + 1) + ") ";
-        for (size_t k = 0; k < std::min(kQuotedPerAlternative, failures[i].size()); ++k) {
-          message += (k ? ", " : "") + failures[i][k].to_string();
-        }
-        if (failures[i].size() > kQuotedPerAlternative) {
-          message += ", and " + std::to_string(failures[i].size() - kQuotedPerAlternative) + " more";
-        }
-      }
-      report(name, message);
-    } else if (name == "oneOf" && matching.size() > 1) {
-      std::string which;
-      for (size_t i = 0; i < matching.size(); ++i) which += (i ? ", " : "") + std::to_string(matching[i] + 1);
-      report(name, "matches " + std::to_string(matching.size()) + " of the oneOf alternatives (" + which +
-                       "); exactly one must match");
-    }
-  }
-  if (const auto it = node.find("not"); it != node.end()) {
+  check_any_or_one_of(site, "anyOf");
+  check_any_or_one_of(site, "oneOf");
+  if (const auto it = site.node.find("not"); it != site.node.end()) {
     std::vector<SchemaViolation> ignored;
-    validate_node(*it, sub("not"), instance, instance_pointer, ignored, depth + 1);
-    if (ignored.empty()) report("not", describe_value(instance) + " matches the schema it must not match");
+    validate_node(*it, site.keyword_pointer("not"), site.instance, site.instance_pointer, ignored, site.depth + 1);
+    if (ignored.empty()) site.report("not", describe_value(site.instance) + " matches the schema it must not match");
+  }
+}
+
+void SchemaValidator::check_any_or_one_of(const Site& site, const std::string& combinator) const {
+  const auto it = site.node.find(combinator);
+  if (it == site.node.end()) return;
+  // Each alternative's violations are kept apart: they only appear, quoted, when none matches.
+  std::vector<std::vector<SchemaViolation>> failures(it->size());
+  std::vector<size_t> matching;
+  for (size_t i = 0; i < it->size(); ++i) {
+    validate_node((*it)[i], site.keyword_pointer(combinator) + "/" + std::to_string(i), site.instance,
+                  site.instance_pointer, failures[i], site.depth + 1);
+    if (failures[i].empty()) matching.push_back(i);
+  }
+  if (matching.empty()) {
+    std::string message = "matches none of the " + std::to_string(it->size()) + " " + combinator + " alternatives";
+    for (size_t i = 0; i < failures.size(); ++i) {
+      message += i ? "; " : ": ";
+      message += "(" + std::to_string(i + 1) + ") ";
+      for (size_t k = 0; k < std::min(kQuotedPerAlternative, failures[i].size()); ++k) {
+        message += (k ? ", " : "") + failures[i][k].to_string();
+      }
+      if (failures[i].size() > kQuotedPerAlternative) {
+        message += ", and " + std::to_string(failures[i].size() - kQuotedPerAlternative) + " more";
+      }
+    }
+    site.report(combinator, message);
+  } else if (combinator == "oneOf" && matching.size() > 1) {
+    std::string which;
+    for (size_t i = 0; i < matching.size(); ++i) which += (i ? ", " : "") + std::to_string(matching[i] + 1);
+    site.report(combinator, "matches " + std::to_string(matching.size()) + " of the oneOf alternatives (" + which +
+                                "); exactly one must match");
   }
 }
 

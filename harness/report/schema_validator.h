@@ -56,6 +56,19 @@ class SchemaValidator {
   void check_schema(const nlohmann::json& node, const std::string& pointer);
   void validate_node(const nlohmann::json& node, const std::string& schema_pointer, const nlohmann::json& instance,
                      const std::string& instance_pointer, std::vector<SchemaViolation>& out, size_t depth) const;
+  // The steps of validate_node, one per kind of keyword; a Site is one schema node applied to one
+  // instance value, with where the violations go (defined in schema_validator.cc).
+  struct Site;
+  void validate_child(const Site& site, const nlohmann::json& node, const std::string& schema_pointer,
+                      const nlohmann::json& instance, const std::string& instance_pointer) const;
+  static bool check_type(const Site& site);
+  static void check_enum_and_const(const Site& site);
+  static void check_number(const Site& site);
+  void check_string(const Site& site) const;
+  void check_object(const Site& site) const;
+  void check_array(const Site& site) const;
+  void check_combinators(const Site& site) const;
+  void check_any_or_one_of(const Site& site, const std::string& combinator) const;
   const nlohmann::json& resolve_ref(const std::string& ref) const;
 
   nlohmann::json schema_;

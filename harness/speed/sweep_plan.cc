@@ -15,39 +15,46 @@ std::vector<std::string> split_commas(const std::string& text) {
   return parts;
 }
 
-void require_positive(const std::vector<int64_t>& values, const std::string& option, bool allow_auto) {
+void require_positive(const std::vector<int64_t>& values, const std::string& option) {
   if (values.empty()) throw std::invalid_argument(option + ": at least one value is needed");
   for (int64_t v : values) {
-    if (v < 0 || (v == kAutoBatch && !allow_auto)) {
-      throw std::invalid_argument(option + ": values must be positive, got " + std::to_string(v));
+    if (v < 1) throw std::invalid_argument(option + ": values must be positive, got " + std::to_string(v));
+  }
+}
+
+void require_positive(const std::vector<BatchSize>& batches, const std::string& option) {
+  if (batches.empty()) throw std::invalid_argument(option + ": at least one value is needed");
+  for (const BatchSize& b : batches) {
+    if (!b.is_auto() && b.value < 1) {
+      throw std::invalid_argument(option + ": values must be positive, got " + std::to_string(b.value));
     }
   }
 }
 
 }  // namespace
 
-std::vector<int64_t> parse_count_list(const std::string& text, const std::string& option, bool allow_auto) {
+std::vector<int64_t> parse_count_list(const std::string& text, const std::string& option) {
   std::vector<int64_t> values;
   for (const std::string& part : split_commas(text)) {
-    if (allow_auto && part == "auto") {
-      values.push_back(kAutoBatch);
-      continue;
-    }
-    std::size_t used = 0;
-    long long value = 0;
-    try {
-      value = std::stoll(part, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (part.empty() || used != part.size() || value < 1) {
-      throw std::invalid_argument(option + ": '" + part + "' is not a positive integer" +
-                                  (allow_auto ? " or auto" : "") + " (in '" + text + "')");
-    }
-    values.push_back(value);
+    const std::optional<int64_t> value = parse_positive_integer(part);
+    if (!value) throw std::invalid_argument(option + ": '" + part + "' is not a positive integer (in '" + text + "')");
+    values.push_back(*value);
   }
   if (values.empty()) throw std::invalid_argument(option + ": at least one value is needed");
   return values;
+}
+
+std::vector<BatchSize> parse_batch_list(const std::string& text, const std::string& option) {
+  std::vector<BatchSize> batches;
+  for (const std::string& part : split_commas(text)) {
+    try {
+      batches.push_back(parse_batch_size(part, option));
+    } catch (const std::invalid_argument&) {
+      throw std::invalid_argument(option + ": '" + part + "' is not a positive integer or auto (in '" + text + "')");
+    }
+  }
+  if (batches.empty()) throw std::invalid_argument(option + ": at least one value is needed");
+  return batches;
 }
 
 std::vector<std::string> parse_name_list(const std::string& text, const std::string& option) {
@@ -61,9 +68,9 @@ std::vector<std::string> parse_name_list(const std::string& text, const std::str
 
 void validate(const SweepOptions& o) {
   if (o.models.empty()) throw std::invalid_argument("--model: at least one model is needed");
-  require_positive(o.batches, "--batch", /*allow_auto=*/true);
-  require_positive(o.prompt_tokens, "--prompt-tokens", false);
-  require_positive(o.gen_tokens, "--gen-tokens", false);
+  require_positive(o.batches, "--batch");
+  require_positive(o.prompt_tokens, "--prompt-tokens");
+  require_positive(o.gen_tokens, "--gen-tokens");
   if (o.threads < 0) throw std::invalid_argument("--threads must not be negative");
   if (o.dtype != "float32" && o.dtype != "bfloat16") {
     throw std::invalid_argument("--dtype: expected float32 or bfloat16, got '" + o.dtype + "'");
@@ -94,7 +101,7 @@ void validate(const SweepOptions& o) {
 std::vector<SweepPoint> expand_sweep(const SweepOptions& o) {
   std::vector<SweepPoint> points;
   for (const std::string& model : o.models) {
-    for (int64_t batch : o.batches) {
+    for (const BatchSize& batch : o.batches) {
       if (o.workload == "nano-vllm") {
         points.push_back({model, batch, 0, 0});
         continue;

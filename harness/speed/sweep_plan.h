@@ -7,11 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "harness/batch_size.h"
 #include "harness/speed/warmup.h"
 
 namespace engram::harness::speed {
-
-inline constexpr int64_t kAutoBatch = 0;  // a batch entry chosen by the memory plan
 
 // The paper's table-4 workload as nano-vLLM's bench.py draws it: num_seqs sequences of random token
 // ids, input and output lengths each Uniform[min_tokens, max_input|max_output] (inclusive), seeded;
@@ -26,7 +25,7 @@ struct NanoVllmWorkload {
 
 struct SweepOptions {
   std::vector<std::string> models{"tiny-dense"};  // presets or hf:DIR
-  std::vector<int64_t> batches{1};                // kAutoBatch entries use the memory plan
+  std::vector<BatchSize> batches{BatchSize::fixed(1)};  // auto entries use the memory plan
   std::vector<int64_t> prompt_tokens{128};
   std::vector<int64_t> gen_tokens{32};
   int threads = 0;                                // 0: LibTorch's default
@@ -51,7 +50,7 @@ struct SweepOptions {
 
 struct SweepPoint {
   std::string model;
-  int64_t batch = 1;  // kAutoBatch: resolved when the model is built
+  BatchSize batch = BatchSize::fixed(1);  // auto: resolved when the model is built
   int64_t prompt_tokens = 0;
   int64_t gen_tokens = 0;
 };
@@ -64,8 +63,10 @@ void validate(const SweepOptions& options);
 // nano-vllm workload has one point per model and batch (its lengths are drawn, not swept).
 std::vector<SweepPoint> expand_sweep(const SweepOptions& options);
 
-// "1,4,16" -> {1, 4, 16}; `option` names the flag in errors. allow_auto accepts "auto" as kAutoBatch.
-std::vector<int64_t> parse_count_list(const std::string& text, const std::string& option, bool allow_auto = false);
+// "1,4,16" -> {1, 4, 16}; `option` names the flag in errors.
+std::vector<int64_t> parse_count_list(const std::string& text, const std::string& option);
+// "auto,4" -> {auto, 4}: positive integers or auto.
+std::vector<BatchSize> parse_batch_list(const std::string& text, const std::string& option);
 std::vector<std::string> parse_name_list(const std::string& text, const std::string& option);
 
 }  // namespace engram::harness::speed

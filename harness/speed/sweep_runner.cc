@@ -38,7 +38,7 @@ nlohmann::json base_row(const SweepOptions& o, const SpeedModel& m, const SweepP
           {"workload", o.workload},
           {"workload_params", nullptr},
           {"batch", batch},
-          {"batch_requested", point.batch == kAutoBatch ? nlohmann::json("auto") : nlohmann::json(point.batch)}};
+          {"batch_requested", point.batch.to_json()}};
 }
 
 nlohmann::json measure_sweep_point(const SweepOptions& o, SpeedModel& m, const SweepPoint& point, int64_t batch) {
@@ -226,8 +226,8 @@ nlohmann::json run_sweep(const SweepOptions& options, std::ostream* progress) {
                                  options.device);
       }
     }
-    int64_t batch = point.batch;
-    if (batch == kAutoBatch) {
+    int64_t batch = point.batch.value;
+    if (point.batch.is_auto()) {
       const MemoryPlan plan = plan_batch(options, *model, point);
       batch = plan.batch_size;
       plans.push_back({{"model", point.model},

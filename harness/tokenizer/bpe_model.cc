@@ -23,14 +23,14 @@ struct LaterFirst {
   }
 };
 
-struct Symbol {
+}  // namespace
+
+struct BpeModel::Symbol {
   int32_t id;
   int32_t prev;
   int32_t next;
   uint32_t len;  // bytes of the word covered; 0 once merged into its left neighbour
 };
-
-}  // namespace
 
 BpeModel::BpeModel(const json& model, const std::string& where) {
   const json* dropout = optional_member(model, "dropout");
@@ -131,18 +131,21 @@ const BpeModel::MergeInfo* BpeModel::find_merge(int32_t a, int32_t b) const {
 
 void BpeModel::tokenize_uncached(std::string_view word, std::vector<int32_t>& out) const {
   thread_local std::vector<Symbol> symbols;
-  thread_local std::vector<Candidate> heap;
+  split_into_symbols(word, symbols);
+  merge_symbols(symbols);
+  for (const Symbol& s : symbols)
+    if (s.len != 0) out.push_back(s.id);
+}
+
+// One symbol per character (with prefix/suffix decorations), byte fallback or unk.
+void BpeModel::split_into_symbols(std::string_view word, std::vector<Symbol>& symbols) const {
   thread_local std::string scratch;
   symbols.clear();
-  heap.clear();
-
   auto add = [&](int32_t id, size_t len) {
     const auto n = static_cast<int32_t>(symbols.size());
     symbols.push_back(Symbol{id, n - 1, -1, static_cast<uint32_t>(len)});
     if (n > 0) symbols[n - 1].next = n;
   };
-
-  // 1. One symbol per character (with prefix/suffix decorations), byte fallback or unk.
   int32_t unk_pending_id = -1;  // an unk symbol not yet added (fuse_unk grows it), -1 if none
   size_t unk_pending_len = 0;
   size_t pos = 0;
@@ -189,8 +192,12 @@ void BpeModel::tokenize_uncached(std::string_view word, std::vector<int32_t>& ou
     // Without an unk token, tokenizers silently drops the character.
   }
   if (unk_pending_id >= 0) add(unk_pending_id, unk_pending_len);
+}
 
-  // 2. Merge loop: a heap of candidate pairs; stale entries are recognised and skipped.
+// The merge loop: a heap of candidate pairs; stale entries are recognised and skipped.
+void BpeModel::merge_symbols(std::vector<Symbol>& symbols) const {
+  thread_local std::vector<Candidate> heap;
+  heap.clear();
   for (int32_t i = 0; i + 1 < static_cast<int32_t>(symbols.size()); ++i) {
     if (const MergeInfo* m = find_merge(symbols[i].id, symbols[i + 1].id)) heap.push_back({m->rank, i, m->new_id});
   }
@@ -224,8 +231,6 @@ void BpeModel::tokenize_uncached(std::string_view word, std::vector<int32_t>& ou
       }
     }
   }
-  for (const Symbol& s : symbols)
-    if (s.len != 0) out.push_back(s.id);
 }
 
 void BpeModel::tokenize(std::string_view word, std::vector<int64_t>& out) const {

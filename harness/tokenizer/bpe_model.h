@@ -46,6 +46,10 @@ class BpeModel {
     return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
   }
   const MergeInfo* find_merge(int32_t a, int32_t b) const;
+  // The two steps of the merge of one word, on a linked list of symbols (bpe_model.cc).
+  struct Symbol;
+  void split_into_symbols(std::string_view word, std::vector<Symbol>& symbols) const;
+  void merge_symbols(std::vector<Symbol>& symbols) const;
   std::optional<int32_t> lookup(std::string_view s) const;
 
   std::vector<std::string> strings_;                     // vocabulary strings (keys below view them)

@@ -21,7 +21,7 @@ const std::vector<int64_t> kReportedK = {1, 10, 100};
 
 class HumanEvalTask : public Task {
  public:
-  HumanEvalTask(std::vector<Problem> problems, std::optional<TaskOptions::Sampling> sampling)
+  HumanEvalTask(std::vector<Problem> problems, std::optional<HumanEvalOptions::Sampling> sampling)
       : problems_(std::move(problems)), sampling_(sampling) {
     for (int64_t k : kReportedK) {
       if (k <= samples_per_problem()) ks_.push_back(k);
@@ -151,7 +151,7 @@ class HumanEvalTask : public Task {
   }
 
   std::vector<Problem> problems_;
-  std::optional<TaskOptions::Sampling> sampling_;
+  std::optional<HumanEvalOptions::Sampling> sampling_;
   std::vector<int64_t> ks_;
   mutable std::once_flag sandbox_once_;
   mutable std::unique_ptr<Sandbox> sandbox_;
@@ -159,12 +159,11 @@ class HumanEvalTask : public Task {
 
 }  // namespace
 
-std::unique_ptr<Task> make_humaneval_task(const TaskOptions& options) {
-  const std::filesystem::path file = options.data_dir / "humaneval" / "HumanEval.jsonl.gz";
-  require_files("HumanEval", options.data_dir, {file},
+std::unique_ptr<Task> make_humaneval_task(const CommonTaskOptions& common, const HumanEvalOptions& options) {
+  const std::filesystem::path file = common.data_dir / "humaneval" / "HumanEval.jsonl.gz";
+  require_files("HumanEval", common.data_dir, {file},
                 "HumanEval.jsonl.gz from github.com/openai/human-eval (data/)");
-  if (!options.selection.empty()) throw std::invalid_argument("humaneval has no subtasks to select");
-  if (options.num_fewshot) throw std::invalid_argument("humaneval is zero-shot; --num-fewshot does not apply");
+  if (!common.selection.empty()) throw std::invalid_argument("humaneval has no subtasks to select");
   if (const auto& s = options.sampling) {
     if (s->n < 1) throw std::invalid_argument("humaneval: --samples must be at least 1");
     if (!(s->temperature > 0)) {

@@ -3,7 +3,7 @@
 // the prompt as given, its stop strings, 1024 new tokens, each completion run against the
 // problem's tests in the sandbox. Programs of a whole run execute in parallel through score_all.
 //
-// Greedy by default (one sample per problem, pass@1). With TaskOptions::sampling (the eval verb's
+// Greedy by default (one sample per problem, pass@1). With HumanEvalOptions::sampling (the eval verb's
 // --samples N --temperature T --top-p P --sampling-seed S) each problem gets N sampled
 // generations, sample j of problem i seeded with seed + i * N + j, and the task reports the
 // unbiased pass@k (1 - C(n-c, k) / C(n, k) per problem, averaged) for k in {1, 10, 100} with
@@ -21,6 +21,6 @@
 
 namespace engram::tasks::humaneval {
 
-std::unique_ptr<Task> make_humaneval_task(const TaskOptions& options);
+std::unique_ptr<Task> make_humaneval_task(const CommonTaskOptions& common, const HumanEvalOptions& options);
 
 }  // namespace engram::tasks::humaneval

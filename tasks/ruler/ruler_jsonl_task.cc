@@ -164,13 +164,12 @@ nlohmann::json RulerJsonlTask::subtask_protocol(const std::string& subtask) cons
           {"tokens_to_generate", f.spec.family_template().tokens_to_generate}};
 }
 
-std::unique_ptr<Task> make_ruler_jsonl_task(const TaskOptions& options) {
-  if (options.num_fewshot) throw std::invalid_argument("ruler_jsonl: num_fewshot cannot be set");
+std::unique_ptr<Task> make_ruler_jsonl_task(const CommonTaskOptions& common, const RulerOptions& options) {
   std::vector<std::filesystem::path> paths = options.files;
-  for (const auto& item : options.selection) paths.emplace_back(item);
+  for (const auto& item : common.selection) paths.emplace_back(item);
   if (paths.empty()) {
     throw std::invalid_argument(
-        "ruler_jsonl needs the JSONL files upstream RULER generated: pass them as TaskOptions::files or as the "
+        "ruler_jsonl needs the JSONL files upstream RULER generated: pass them as RulerOptions::files or as the "
         "selection, e.g. ruler_jsonl:/path/4096/data/niah_single_1/validation.jsonl");
   }
   std::vector<RulerJsonlFile> files;

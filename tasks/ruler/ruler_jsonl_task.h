@@ -4,7 +4,7 @@
 // input + answer_prefix, decoded greedily with the task's tokens_to_generate and scored with RULER's
 // metric. One file is one subtask, named after its task folder (upstream writes
 // <root>/<length>/data/<task>/validation.jsonl, which gives "<task>@<length>"; otherwise the folder
-// or file name). Files come from TaskOptions::files or the selection ("ruler_jsonl:/a.jsonl+/b.jsonl").
+// or file name). Files come from RulerOptions::files or the selection ("ruler_jsonl:/a.jsonl+/b.jsonl").
 
 #include <filesystem>
 #include <memory>
@@ -60,6 +60,6 @@ class RulerJsonlTask : public Task {
   std::vector<RulerJsonlFile> files_;
 };
 
-std::unique_ptr<Task> make_ruler_jsonl_task(const TaskOptions& options);
+std::unique_ptr<Task> make_ruler_jsonl_task(const CommonTaskOptions& common, const RulerOptions& options);
 
 }  // namespace engram::tasks::ruler

@@ -106,7 +106,7 @@ RulerTask::RulerTask(RulerTaskConfig config, std::shared_ptr<const RulerSources>
 const TokenCounter& RulerTask::counter() const {
   if (!config_.count) {
     throw std::logic_error(
-        "ruler: no tokenizer (TaskOptions::encode is unset); RULER sizes every prompt in the evaluated model's "
+        "ruler: no tokenizer (CommonTaskOptions::encode is unset); RULER sizes every prompt in the evaluated model's "
         "tokens, so it cannot generate samples without one");
   }
   return config_.count;
@@ -210,32 +210,31 @@ nlohmann::json RulerTask::subtask_protocol(const std::string& subtask) const {
   return out;
 }
 
-std::unique_ptr<RulerTask> make_ruler_task(const TaskOptions& options) {
-  if (options.num_fewshot) throw std::invalid_argument("ruler: num_fewshot cannot be set (VT and CWE embed RULER's one example)");
+std::unique_ptr<RulerTask> make_ruler_task(const CommonTaskOptions& common, const RulerOptions& options) {
   std::map<std::string, std::vector<std::string>> groups;
   for (const auto& c : ruler_categories()) groups[c.name] = c.tasks;
   const auto names = ruler_task_names();
-  const auto selected = select_subtasks("ruler", options.selection, names, groups);
+  const auto selected = select_subtasks("ruler", common.selection, names, groups);
   // QA named explicitly (by task or by the QA category) must have its data; otherwise it is skipped.
   std::set<std::string> explicit_qa;
-  for (const auto& item : options.selection) {
+  for (const auto& item : common.selection) {
     if (item == "qa_1" || item == "qa_2") explicit_qa.insert(item);
     if (item == "QA") explicit_qa.insert({"qa_1", "qa_2"});
   }
 
   RulerTaskConfig config;
-  if (!options.ruler_lengths.empty()) config.lengths = options.ruler_lengths;
-  if (options.ruler_samples) config.num_samples = *options.ruler_samples;
+  if (!options.lengths.empty()) config.lengths = options.lengths;
+  if (options.samples) config.num_samples = *options.samples;
   if (options.seed) config.seed = *options.seed;
-  if (options.encode) {
-    auto encode = options.encode;
+  if (common.encode) {
+    auto encode = common.encode;
     // Upstream counts tokenizer.tokenize(text): no BOS or other added tokens. The model's encode may
     // add them; what it adds to the empty text is what it adds to every text.
     config.count = [encode](const std::string& text) {
       return static_cast<int64_t>(encode(text).size()) - static_cast<int64_t>(encode("").size());
     };
   }
-  auto sources = std::make_shared<const RulerSources>(load_ruler_sources(options.data_dir));
+  auto sources = std::make_shared<const RulerSources>(load_ruler_sources(common.data_dir));
 
   std::map<std::string, QaData> qa;
   RulerTask::Skipped skipped;
@@ -245,12 +244,12 @@ std::unique_ptr<RulerTask> make_ruler_task(const TaskOptions& options) {
       config.tasks.push_back(task);
       continue;
     }
-    if (!std::filesystem::is_regular_file(qa_data_path(options.data_dir, spec.qa_dataset)) && !explicit_qa.count(task)) {
-      skipped.emplace_back(task, "missing " + qa_data_path(options.data_dir, spec.qa_dataset).string() + ". " +
+    if (!std::filesystem::is_regular_file(qa_data_path(common.data_dir, spec.qa_dataset)) && !explicit_qa.count(task)) {
+      skipped.emplace_back(task, "missing " + qa_data_path(common.data_dir, spec.qa_dataset).string() + ". " +
                                      qa_how_to_get(spec.qa_dataset));
       continue;
     }
-    qa.emplace(spec.qa_dataset, load_qa_data(options.data_dir, spec.qa_dataset));  // throws DataMissingError
+    qa.emplace(spec.qa_dataset, load_qa_data(common.data_dir, spec.qa_dataset));  // throws DataMissingError
     config.tasks.push_back(task);
   }
   return std::make_unique<RulerTask>(std::move(config), std::move(sources), std::move(qa), std::move(skipped));

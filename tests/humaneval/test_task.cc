@@ -17,7 +17,7 @@ namespace th = engram::testing::humaneval;
 std::unique_ptr<Task> task() {
   TaskOptions options;
   options.data_dir = testing::shared_dir() / "datasets";
-  return make_humaneval_task(options);
+  return make_humaneval_task(options, options.humaneval);
 }
 
 TEST(HumanEvalTask, CanonicalSolutionsScoreOneAndEmptyCompletionsZero) {
@@ -55,7 +55,7 @@ TEST(HumanEvalTask, ProtocolAndErrors) {
   EXPECT_EQ(humaneval->fingerprint().size(), 64u);
   TaskOptions missing;
   missing.data_dir = "/nonexistent";
-  EXPECT_THROW(make_humaneval_task(missing), DataMissingError);
+  EXPECT_THROW(make_humaneval_task(missing, missing.humaneval), DataMissingError);
 }
 
 }  // namespace

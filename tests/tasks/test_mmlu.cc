@@ -177,13 +177,14 @@ TEST(Mmlu, RegistryCategorySelectionAndShots) {
   ENGRAM_REQUIRE_SHARED(datasets_dir() / "mmlu");
   TaskOptions options;
   options.data_dir = datasets_dir();
+  const TaskOptions five_shot = options;
   const auto stem = TaskRegistry::builtin().create("mmlu:stem+philosophy", options);
   EXPECT_EQ(stem->subtasks().size(), 20u);
-  options.num_fewshot = 0;
+  options.mmlu.num_fewshot = 0;
   const auto zero = TaskRegistry::builtin().create("mmlu:anatomy", options);
   const auto ctx = zero->instances(1)[0].context;
   EXPECT_EQ(ctx.find("Answer: "), std::string::npos);  // no shots
-  EXPECT_NE(zero->fingerprint(), TaskRegistry::builtin().create("mmlu:anatomy", TaskOptions{datasets_dir(), {}, {}})->fingerprint());
+  EXPECT_NE(zero->fingerprint(), TaskRegistry::builtin().create("mmlu:anatomy", five_shot)->fingerprint());
 }
 
 }  // namespace

@@ -72,11 +72,11 @@ TEST(Registry, UnknownNamesListWhatExists) {
 TEST(Registry, OptionsAreChecked) {
   TaskOptions o;
   o.data_dir = "/nonexistent";
-  o.num_fewshot = 2;
+  o.mmlu.num_fewshot = 2;
   EXPECT_THROW(TaskRegistry::builtin().create("bbh", o), std::invalid_argument);
-  o.num_fewshot = 6;
+  o.mmlu.num_fewshot = 6;
   EXPECT_THROW(TaskRegistry::builtin().create("mmlu", o), std::invalid_argument);
-  o.num_fewshot.reset();
+  o.mmlu.num_fewshot.reset();
   EXPECT_THROW(TaskRegistry::builtin().create("mmlu:anatomy", o), DataMissingError);
 }
 

@@ -39,8 +39,8 @@ TaskOptions options_with_tokenizer(std::vector<int64_t> lengths, size_t samples)
   TaskOptions o;
   o.data_dir = testing::ruler_data_dir();
   o.encode = [](const std::string& text) { return deepseek().encode(text, false); };
-  o.ruler_lengths = std::move(lengths);
-  o.ruler_samples = samples;
+  o.ruler.lengths = std::move(lengths);
+  o.ruler.samples = samples;
   return o;
 }
 
@@ -75,7 +75,8 @@ EvaluateOptions eval_options(std::optional<size_t> limit, bool log_samples) {
 TEST(Ruler, GoldAnswersScoreOneAndEmptyAnswersZeroAtSeveralLengths) {
   REQUIRE_RULER_DATA();
   const auto started = std::chrono::steady_clock::now();
-  auto task = make_ruler_task(options_with_tokenizer({1024, 4096, 16384}, 500));
+  const TaskOptions options = options_with_tokenizer({1024, 4096, 16384}, 500);
+  auto task = make_ruler_task(options, options.ruler);
   // Without SQuAD/HotpotQA in the shared data both QA tasks are skipped, with the reason.
   ASSERT_EQ(task->skipped_subtasks().size(), 2u);
   EXPECT_EQ(task->subtasks().size(), 33u);
@@ -113,7 +114,7 @@ TEST(Ruler, LengthsCountNoAddedTokensAndNeverExceedTheTarget) {
     ids.insert(ids.begin(), 1);
     return ids;
   };
-  auto task = make_ruler_task(options);
+  auto task = make_ruler_task(options, options.ruler);
   for (const auto& subtask : task->subtasks()) {
     const auto parsed = parse_subtask_name(subtask);
     for (const auto& s : task->generate_samples(subtask, 3)) {
@@ -131,10 +132,10 @@ TEST(Ruler, SamplesAreFixedBySeedAndIndependentOfTheLimit) {
   REQUIRE_RULER_DATA();
   auto options = options_with_tokenizer({1024}, 10);
   options.selection = {"S", "vt", "cwe", "fwe"};
-  const auto a = make_ruler_task(options)->instances(2);
-  const auto b = make_ruler_task(options)->instances(3);
-  options.seed = 43;
-  const auto c = make_ruler_task(options)->instances(2);
+  const auto a = make_ruler_task(options, options.ruler)->instances(2);
+  const auto b = make_ruler_task(options, options.ruler)->instances(3);
+  options.ruler.seed = 43;
+  const auto c = make_ruler_task(options, options.ruler)->instances(2);
   ASSERT_EQ(a.size(), 12u);
   ASSERT_EQ(b.size(), 18u);
   for (size_t i = 0; i < a.size(); ++i) {
@@ -150,7 +151,7 @@ TEST(Ruler, PromptShapesFollowRulersTemplates) {
   REQUIRE_RULER_DATA();
   auto options = options_with_tokenizer({4096}, 5);
   options.selection = {"niah_single_1", "niah_multivalue", "vt"};
-  const auto task = make_ruler_task(options);
+  const auto task = make_ruler_task(options, options.ruler);
   const auto single = task->generate_samples("niah_single_1@4096", 1)[0].sample;
   EXPECT_EQ(single.input.rfind("A special magic number is hidden within the following text.", 0), 0u);
   EXPECT_EQ(single.answer_prefix.rfind(" The special magic number for ", 0), 0u);
@@ -173,7 +174,7 @@ TEST(Ruler, SelectionByTaskAndCategoryAndUnknownNames) {
   EXPECT_EQ(task->subtasks(),
             (std::vector<std::string>{"niah_multikey_1@4096", "niah_multikey_2@4096", "niah_multikey_3@4096", "vt@4096"}));
   EXPECT_THROW(TaskRegistry::builtin().create("ruler:niah_single_9", options), std::invalid_argument);
-  options.ruler_lengths = {512};
+  options.ruler.lengths = {512};
   EXPECT_THROW(TaskRegistry::builtin().create("ruler:vt", options), std::invalid_argument);
 }
 
@@ -202,7 +203,7 @@ TEST(Ruler, MissingQaDataIsSkippedOrReportedWithHowToGetIt) {
                                   dir.path() / "ruler" / "json" / "PaulGrahamEssays.json");
   TaskOptions o;
   o.data_dir = dir.path();
-  auto all = make_ruler_task(o);
+  auto all = make_ruler_task(o, o.ruler);
   ASSERT_EQ(all->skipped_subtasks().size(), 2u);
   EXPECT_EQ(all->skipped_subtasks()[0].first, "qa_1");
   EXPECT_NE(all->skipped_subtasks()[0].second.find("dev-v2.0.json"), std::string::npos);
@@ -317,7 +318,7 @@ TEST(Ruler, QaTasksWithSuppliedDataScoreOne) {
   auto o = options_with_tokenizer({1024, 2048}, 10);
   o.data_dir = dir.path();
   o.selection = {"QA"};
-  auto task = make_ruler_task(o);
+  auto task = make_ruler_task(o, o.ruler);
   EXPECT_TRUE(task->skipped_subtasks().empty());
   const auto instances = task->instances(3);
   ASSERT_EQ(instances.size(), 12u);
@@ -326,8 +327,8 @@ TEST(Ruler, QaTasksWithSuppliedDataScoreOne) {
   auto gold = answering(instances);
   const auto out = evaluate(gold, std::vector<const Task*>{task.get()}, eval_options(3, false));
   EXPECT_EQ(out["results"]["ruler"]["metrics"]["string_match,ruler_postprocess"]["value"].get<double>(), 1.0);
-  o.ruler_samples = 1000;  // more than the 24 answerable questions
-  EXPECT_THROW(make_ruler_task(o), std::invalid_argument);
+  o.ruler.samples = 1000;  // more than the 24 answerable questions
+  EXPECT_THROW(make_ruler_task(o, o.ruler), std::invalid_argument);
 }
 
 TEST(RulerJsonl, UpstreamFilesRoundTrip) {
@@ -342,7 +343,7 @@ TEST(RulerJsonl, UpstreamFilesRoundTrip) {
   write_qa_files(data);
   testing::link_punkt(data.path());
   options.data_dir = data.path();
-  auto native = make_ruler_task(options);
+  auto native = make_ruler_task(options, options.ruler);
   ScratchDir dir;
   std::vector<std::filesystem::path> files;
   for (const auto& subtask : native->subtasks()) {
@@ -359,7 +360,7 @@ TEST(RulerJsonl, UpstreamFilesRoundTrip) {
     files.push_back(dir.write("1024/data/" + parsed.task + "/validation.jsonl", jsonl));
   }
   TaskOptions o;
-  o.files = files;
+  o.ruler.files = files;
   auto upstream = TaskRegistry::builtin().create("ruler_jsonl", o);
   EXPECT_EQ(upstream->subtasks(), native->subtasks());
   const auto a = native->instances(std::nullopt);
