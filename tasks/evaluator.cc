@@ -135,6 +135,7 @@ nlohmann::json run(LanguageModel* model, const std::vector<const Task*>& tasks, 
           options.journal->append(keys[order[k]], *tasks[ref.task], instances[ref.task][ref.index],
                                   responses[ref.task][ref.index]);
         }
+        options.journal->sync();
       }
       done += end - begin;
       if (options.progress) options.progress({phase, done, total, from_journal});
@@ -192,7 +193,12 @@ nlohmann::json run(LanguageModel* model, const std::vector<const Task*>& tasks, 
 
 std::string model_fingerprint(const LanguageModel& model) {
   nlohmann::json description = model.describe();
+  // What differs between runs of the same weights: the batch size, and whether the checkpoint's
+  // digest came from its cache.
   if (description.is_object()) description.erase("batch_size");
+  if (description.contains("checkpoint_identity") && description["checkpoint_identity"].is_object()) {
+    description["checkpoint_identity"].erase("source");
+  }
   return fingerprint_of(description);
 }
 
