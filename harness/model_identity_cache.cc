@@ -56,9 +56,15 @@ fs::path DigestCache::fallback_path() const {
 }
 
 void DigestCache::load(const fs::path& file) {
+  std::error_code error;
+  if (!fs::is_regular_file(file, error)) return;
   std::ifstream in(file);
-  if (!in) return;
-  const nlohmann::json cache = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json cache;
+  try {
+    cache = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  } catch (const std::exception&) {
+    return;  // unreadable: a cache miss
+  }
   // Another program's file, an older scope or a damaged cache: ignored, and replaced on save.
   if (!cache.is_object() || cache.value("kind", "") != kCacheKind || cache.value("scope", "") != kCheckpointHashScope ||
       !cache.contains("files") || !cache["files"].is_array()) {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <vector>
 
 #include "harness/model_identity_cache.h"
 #include "tasks/sha256.h"
@@ -47,6 +48,47 @@ struct StateDeleter {
   void operator()(XXH3_state_t* state) const { XXH3_freeState(state); }
 };
 
+// Where data starts at or after `offset` (SEEK_DATA); `size` when only a hole follows, `offset` when
+// the file system cannot tell.
+uint64_t next_data(int fd, uint64_t offset, uint64_t size) {
+  const off_t data = ::lseek(fd, static_cast<off_t>(offset), SEEK_DATA);
+  if (data >= 0) return std::min<uint64_t>(static_cast<uint64_t>(data), size);
+  return errno == ENXIO ? size : offset;
+}
+
+// Where the data starting at `offset` ends (SEEK_HOLE; the end of the file counts as a hole).
+uint64_t next_hole(int fd, uint64_t offset, uint64_t size) {
+  if (offset >= size) return size;
+  const off_t hole = ::lseek(fd, static_cast<off_t>(offset), SEEK_HOLE);
+  return hole > static_cast<off_t>(offset) ? std::min<uint64_t>(static_cast<uint64_t>(hole), size) : size;
+}
+
+// Large reads: the hash runs at memory speed, so the disk sets the pace.
+constexpr size_t kChunk = size_t{8} << 20;
+
+void hash_zeros(XXH3_state_t* state, uint64_t count) {
+  static const std::vector<char> zeros(size_t{1} << 20, 0);
+  while (count > 0) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(count, zeros.size()));
+    XXH3_128bits_update(state, zeros.data(), n);
+    count -= n;
+  }
+}
+
+// Hashes bytes [begin, end) of the file; a file that ends early has changed under us.
+void hash_range(const fs::path& path, int fd, XXH3_state_t* state, uint64_t begin, uint64_t end,
+                std::vector<char>& buffer) {
+  while (begin < end) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(end - begin, buffer.size()));
+    const ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(begin));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error(path.string() + ": read failed while hashing: " + std::strerror(errno));
+    if (n == 0) throw std::runtime_error(path.string() + ": changed while it was being hashed (shorter)");
+    XXH3_128bits_update(state, buffer.data(), static_cast<size_t>(n));
+    begin += static_cast<uint64_t>(n);
+  }
+}
+
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -64,21 +106,17 @@ std::string xxh3_128_file_hex(const fs::path& path) {
   ::posix_fadvise(file.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   std::unique_ptr<XXH3_state_t, StateDeleter> state(XXH3_createState());
   if (!state || XXH3_128bits_reset(state.get()) != XXH_OK) throw std::runtime_error("xxHash: cannot create a state");
-  // Large reads: the hash runs at memory speed, so the disk sets the pace.
-  constexpr size_t kChunk = size_t{8} << 20;
-  std::unique_ptr<char[]> buffer(new char[kChunk]);
-  uint64_t total = 0;
-  for (;;) {
-    const ssize_t n = ::read(file.fd, buffer.get(), kChunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error(path.string() + ": read failed while hashing: " + std::strerror(errno));
-    if (n == 0) break;
-    XXH3_128bits_update(state.get(), buffer.get(), static_cast<size_t>(n));
-    total += static_cast<uint64_t>(n);
+  // Holes (sparse files) read as zeros; hashing zeros from memory skips the kernel's copies.
+  std::vector<char> buffer(kChunk);
+  uint64_t offset = 0;
+  while (offset < before.bytes) {
+    const uint64_t data = next_data(file.fd, offset, before.bytes);
+    hash_zeros(state.get(), data - offset);
+    const uint64_t hole = next_hole(file.fd, data, before.bytes);
+    hash_range(path, file.fd, state.get(), data, hole, buffer);
+    offset = hole;
   }
-  if (total != before.bytes || stamp_file(path) != before) {
-    throw std::runtime_error(path.string() + ": changed while it was being hashed");
-  }
+  if (stamp_file(path) != before) throw std::runtime_error(path.string() + ": changed while it was being hashed");
   return canonical_hex(XXH3_128bits_digest(state.get()));
 }
 

@@ -91,6 +91,20 @@ TEST(Xxh3Reference, DigestsMatchTheXxhashPackage) {
   fs::remove(file);
 }
 
+TEST(Xxh3Reference, ASparseFileHashesAsTheZerosItReadsBackAs) {
+  const nlohmann::json c = fixture()["sparse"];
+  const fs::path file = fs::temp_directory_path() / ("engram_xxh3_sparse_" + std::to_string(::getpid()));
+  fs::remove(file);
+  {
+    std::ofstream out(file, std::ios::binary);
+    out.seekp(c["data_offset"].get<std::streamoff>());  // leaves a hole before the data
+    out << generated(c["data_size"].get<uint64_t>(), c["seed"].get<uint64_t>());
+  }
+  fs::resize_file(file, c["total_size"].get<uint64_t>());  // and a hole after it
+  EXPECT_EQ(xxh3_128_file_hex(file), c["xxh3_128"]);
+  fs::remove(file);
+}
+
 TEST_F(ModelIdentityTest, CheckpointDigestMatchesTheReferenceManifest) {
   const nlohmann::json reference = fixture()["checkpoint"];
   for (const auto& f : reference["files"]) {
