@@ -229,7 +229,7 @@ TEST(Journal, ATornLastLineIsSkippedAndCutOffBeforeTheNextAppend) {
     whole = journal.size();
   }
   const std::string before_crash = read_bytes(path);
-  const std::string fragment = R"({"key": "abc", "task": "mmlu", "respo)";  // killed mid-write
+  const std::string fragment = R"({"key": "torn-marker", "task": "mmlu", "respo)";  // killed mid-write
   std::ofstream(path, std::ios::app | std::ios::binary) << fragment;
   {
     // Opening alone changes nothing: a rescore may only read.
@@ -247,7 +247,7 @@ TEST(Journal, ATornLastLineIsSkippedAndCutOffBeforeTheNextAppend) {
   EXPECT_GT(after, whole);
   const std::string text = read_bytes(path);
   EXPECT_EQ(text.rfind(before_crash, 0), 0u);  // the old lines kept as they were
-  EXPECT_EQ(text.find("respo"), std::string::npos);
+  EXPECT_EQ(text.find("torn-marker"), std::string::npos);
   Journal reopened(path);
   EXPECT_EQ(reopened.size(), after);
   EXPECT_EQ(reopened.torn_lines(), 0u);
