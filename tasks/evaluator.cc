@@ -117,6 +117,7 @@ PendingInstances take_answers_from_journal(RequestType type, const std::vector<c
           ++pending.from_journal;
           continue;
         }
+        options.journal->sync();
       }
       pending.refs.push_back({t, i});
       pending.keys.push_back(std::move(key));
@@ -251,7 +252,12 @@ nlohmann::json run(LanguageModel* model, const std::vector<const Task*>& tasks, 
 
 std::string model_fingerprint(const LanguageModel& model) {
   nlohmann::json description = model.describe();
+  // What differs between runs of the same weights: the batch size, and whether the checkpoint's
+  // digest came from its cache.
   if (description.is_object()) description.erase("batch_size");
+  if (description.contains("checkpoint_identity") && description["checkpoint_identity"].is_object()) {
+    description["checkpoint_identity"].erase("source");
+  }
   return fingerprint_of(description);
 }
 

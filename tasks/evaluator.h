@@ -3,8 +3,9 @@
 // JSON. Requests of one kind, from all tasks, are ordered longest prompt first and go to the model
 // in chunks of `chunk_instances` instances (one call per chunk), so that an engine batches and sorts
 // them as it likes while a crash loses at most one chunk: with a journal (journal.h), each chunk's
-// responses are appended as it finishes and a rerun reuses them. Results come back in request
-// order and are matched to their documents here; scoring runs after all responses are in.
+// responses are appended and synced to disk as it finishes and a rerun reuses them. Results come
+// back in request order and are matched to their documents here; scoring runs after all responses
+// are in.
 //
 // Returned JSON (schema "engram-bench/task-eval/1"; a later issue wraps it in the report schema):
 // {
@@ -86,7 +87,8 @@ struct EvaluateOptions {
   std::optional<int64_t> max_new_tokens;
 };
 
-// SHA-256 of the model's description without what cannot change its outputs (batch size).
+// SHA-256 of the model's description without what cannot change its outputs (the batch size, and
+// checkpoint_identity.source: whether the weights' digest was cached).
 std::string model_fingerprint(const LanguageModel& model);
 
 nlohmann::json evaluate(LanguageModel& model, const std::vector<const Task*>& tasks, const EvaluateOptions& options = {});

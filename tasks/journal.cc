@@ -1,11 +1,13 @@
 #include "tasks/journal.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 #include "tasks/fingerprint.h"
@@ -92,20 +94,33 @@ Journal::Journal(std::filesystem::path path) : path_(std::move(path)) {
   if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) fail(path_, std::string("cannot open journal: ") + std::strerror(errno));
+  load();
+}
 
+void Journal::load() {
   std::ifstream in(path_, std::ios::binary);
   std::string line;
   size_t line_number = 0;
-  bool ends_with_newline = true;
+  uint64_t offset = 0;  // of the current line
+  std::optional<size_t> torn_line;
+  std::string torn_reason;
   while (std::getline(in, line)) {
     ++line_number;
-    ends_with_newline = !in.eof();
+    const bool has_newline = !in.eof();
+    const uint64_t line_offset = offset;
+    offset += line.size() + (has_newline ? 1 : 0);
     if (line.empty()) continue;
-    nlohmann::json entry;
-    try {
-      entry = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error&) {
-      ++torn_lines_;
+    if (torn_line) {
+      fail(path_, "line " + std::to_string(*torn_line) + ": " + torn_reason +
+                      "; only the last line may be torn (by a kill mid-write). Remove that line to resume: its "
+                      "instance will be run again");
+    }
+    // One write(2) carries a whole line with its newline: a line without one was cut short.
+    nlohmann::json entry = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (entry.is_discarded() || !has_newline) {
+      torn_line = line_number;
+      torn_reason = entry.is_discarded() ? "not valid JSON" : "no newline at its end";
+      torn_tail_offset_ = line_offset;
       continue;
     }
     try {
@@ -118,11 +133,24 @@ Journal::Journal(std::filesystem::path path) : path_(std::move(path)) {
       fail(path_, "line " + std::to_string(line_number) + ": not a journal entry (" + e.what() + ")");
     }
   }
-  // A kill in the middle of a write leaves a line without its newline; end it so that the next
-  // append starts a line of its own.
-  if (!ends_with_newline && ::write(fd_, "\n", 1) != 1) {
-    fail(path_, std::string("cannot repair the torn last line: ") + std::strerror(errno));
+  if (torn_line) {
+    torn_lines_ = 1;
+    loaded_bytes_ = offset;
   }
+}
+
+// The torn last line goes before anything else is appended, so that the journal stays a list of
+// whole lines. A journal that grew since it was loaded has another writer, whose lines this would cut.
+void Journal::truncate_torn_tail() {
+  struct stat info {};
+  if (::fstat(fd_, &info) != 0) fail(path_, std::string("cannot stat journal: ") + std::strerror(errno));
+  if (static_cast<uint64_t>(info.st_size) != loaded_bytes_) {
+    fail(path_, "grew since it was opened (another writer?): not cutting its torn last line");
+  }
+  if (::ftruncate(fd_, static_cast<off_t>(*torn_tail_offset_)) != 0) {
+    fail(path_, std::string("cannot cut the torn last line: ") + std::strerror(errno));
+  }
+  torn_tail_offset_.reset();
 }
 
 Journal::~Journal() {
@@ -147,10 +175,18 @@ void Journal::append(const std::string& key, const Task& task, const Instance& i
 void Journal::record_model(const std::string& fingerprint, const nlohmann::json& description) {
   if (models_.count(fingerprint)) return;
   append_line({{"model_fingerprint", fingerprint}, {"model", description}});
+  sync();
   models_[fingerprint] = description;
 }
 
+void Journal::sync() {
+  while (::fdatasync(fd_) != 0) {
+    if (errno != EINTR) fail(path_, std::string("cannot sync journal to disk: ") + std::strerror(errno));
+  }
+}
+
 void Journal::append_line(const nlohmann::json& entry) {
+  if (torn_tail_offset_) truncate_torn_tail();
   const std::string line = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   size_t written = 0;
   // One write per line: O_APPEND places it atomically at the end. The loop only continues after a

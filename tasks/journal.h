@@ -10,13 +10,17 @@
 // One JSON object per line: {"key", "task", "doc_id", "type", "response": {...}}, plus one
 // {"model_fingerprint", "model": describe()} line per model that wrote to it (rescoring reports it). A line is written
 // with one write(2) on an O_APPEND descriptor, so concurrent writers never interleave inside a
-// line, and a kill leaves at most one torn line at the end. Opening ends a torn line with a newline,
-// so that later lines stay whole; loading skips lines that do not parse and counts them.
+// line, and a kill leaves at most one torn line at the end; sync() (fdatasync) after each chunk makes
+// the answers durable across a power loss too. A torn line (not valid JSON, or without its newline)
+// is accepted only as the last line: it is ignored, counted, and cut off before the next append. A
+// bad line anywhere else is an error naming the file and the line.
 // Scoring reads responses only, so a journal is enough to redo the scoring without the model.
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -36,19 +40,21 @@ InstanceResponse response_from_json(const nlohmann::json& json);
 
 class Journal {
  public:
-  // Opens (creating when missing) the journal at `path` and loads what it holds; lines that do not
-  // parse (torn writes) are skipped and counted. A line that parses but lacks a field is an error
-  // naming the file and line.
+  // Opens (creating when missing) the journal at `path` and loads what it holds. A torn last line is
+  // skipped and counted; a torn line before other lines, or a line that parses but lacks a field, is
+  // an error naming the file and line.
   explicit Journal(std::filesystem::path path);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
   const InstanceResponse* find(const std::string& key) const;
-  // Appends and flushes one line (and remembers it).
+  // Appends one line with one write(2) (and remembers it); durable once sync() returns.
   void append(const std::string& key, const Task& task, const Instance& instance, const InstanceResponse& response);
+  // fdatasync(2): what was appended survives a crash of the machine, not just of the process.
+  void sync();
 
-  // Records a model's description once (a no-op when the journal already has it).
+  // Records a model's description once, synced (a no-op when the journal already has it).
   void record_model(const std::string& fingerprint, const nlohmann::json& description);
   const std::map<std::string, nlohmann::json>& models() const { return models_; }
 
@@ -59,7 +65,11 @@ class Journal {
  private:
   std::filesystem::path path_;
   int fd_ = -1;
+  void load();
+  void truncate_torn_tail();
   void append_line(const nlohmann::json& entry);
+  std::optional<uint64_t> torn_tail_offset_;  // where the torn last line starts, until it is cut
+  uint64_t loaded_bytes_ = 0;
 
   std::unordered_map<std::string, InstanceResponse> entries_;
   std::map<std::string, nlohmann::json> models_;

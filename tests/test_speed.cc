@@ -5,7 +5,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "cli_runner.h"
@@ -202,6 +204,58 @@ TEST(SpeedSweep, EveryFormatCarriesTheSameFields) {
   EXPECT_EQ(json["rows"], rows);
   EXPECT_EQ(json["fields"].get<std::vector<std::string>>(), row_fields());
   EXPECT_THROW(parse_output_format("sql"), std::invalid_argument);
+}
+
+// Sets an environment variable for one scope (the shared folder a speed run looks in for a tokenizer).
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) previous_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnvironment() {
+    if (previous_) ::setenv(name_, previous_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> previous_;
+};
+
+SweepOptions small_engram_sweep() {
+  SweepOptions o = small_sweep();
+  o.models = {"tiny-engram"};
+  o.batches = {1};
+  o.gen_tokens = {2};
+  o.repetitions = 1;
+  return o;
+}
+
+TEST(SpeedSweep, RowsNameTheirCompressionTableInEveryFormat) {
+  const auto empty_shared = std::filesystem::temp_directory_path() / ("engram_no_shared_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(empty_shared);
+  nlohmann::json rows;
+  {
+    // No tokenizer anywhere: the stand-in table, sized to the paper's 23.43% (T6's caption).
+    ScopedEnvironment no_shared("ENGRAM_SHARED", empty_shared.string());
+    rows = run_sweep(small_engram_sweep())["rows"];
+  }
+  std::filesystem::remove_all(empty_shared);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["compression_table"], "synthetic-23.43%");
+  for (const auto format : {OutputFormat::kJson, OutputFormat::kJsonl, OutputFormat::kCsv, OutputFormat::kMarkdown}) {
+    const std::string text = format_rows(rows, format);
+    EXPECT_NE(text.find("compression_table"), std::string::npos) << text;
+    EXPECT_NE(text.find("synthetic-23.43%"), std::string::npos) << text;
+  }
+  EXPECT_TRUE(run_sweep(small_sweep())["rows"][0]["compression_table"].is_null());  // no Engram, no table
+
+  const auto tokenizer = testing::shared_dir() / "tokenizers" / "deepseek-v3";
+  ENGRAM_REQUIRE_SHARED(tokenizer / "tokenizer.json");
+  SweepOptions with_tokenizer = small_engram_sweep();
+  with_tokenizer.tokenizer_dir = tokenizer.string();
+  EXPECT_EQ(run_sweep(with_tokenizer)["rows"][0]["compression_table"], "tokenizer:" + tokenizer.string());
 }
 
 TEST(SpeedSweep, BatchAutoUsesTheMemoryPlan) {

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include <c10/core/DefaultDtype.h>
 #include <c10/core/ScalarTypeToTypeMeta.h>
 
@@ -19,6 +21,14 @@ namespace engram::harness::speed {
 namespace {
 
 namespace fs = std::filesystem;
+
+// "synthetic-23.43%": the stand-in table and the vocabulary reduction it was sized to.
+std::string synthetic_table_label(const std::vector<int64_t>& table) {
+  const int64_t compressed = table.empty() ? 0 : *std::max_element(table.begin(), table.end()) + 1;
+  const double reduction =
+      table.empty() ? 0.0 : 1.0 - static_cast<double>(compressed) / static_cast<double>(table.size());
+  return fmt::format("synthetic-{:.2f}%", 100.0 * reduction);
+}
 
 struct Lookup {
   std::vector<int64_t> table;
@@ -37,9 +47,10 @@ Lookup compression_lookup(const std::optional<std::string>& requested, const std
   }
   if (dir) {
     const auto tokenizer = tokenizer::Tokenizer::load(dir->string());
-    return {build_compression_table(tokenizer).lookup_table(), "tokenizer " + dir->string()};
+    return {build_compression_table(tokenizer).lookup_table(), "tokenizer:" + dir->string()};
   }
-  return {synthetic_lookup_table(), "synthetic DeepSeek-V3-shaped table (no tokenizer found)"};
+  std::vector<int64_t> table = synthetic_lookup_table();
+  return {table, synthetic_table_label(table)};
 }
 
 at::ScalarType scalar_type(const std::string& dtype) {

@@ -23,7 +23,9 @@ struct SpeedModel {
   std::string device;
   std::string dtype;
   int64_t token_limit = 0;        // random and generated ids stay below this (tokenizer/compression size)
-  std::string lookup_source;      // where the Engram compression table came from ("" without Engram)
+  // Which Engram compression table the model hashes through: "tokenizer:<folder>" or
+  // "synthetic-23.43%" (the stand-in when no tokenizer is found); "" without Engram.
+  std::string lookup_source;
   int64_t element_bytes = 4;
   int64_t pad_id = 0;             // left padding (an Engram model pads with its hash pad id)
   std::shared_ptr<PlacedTables> tables;  // host or disk tier; null when the tables are on the device

@@ -55,10 +55,11 @@ std::vector<std::string> object_keys(const std::string& field, const nlohmann::j
 
 const std::vector<std::string>& row_fields() {
   static const std::vector<std::string> fields{
-      "model", "dtype", "device", "threads", "engram_table", "engram_cache_rows", "workload", "workload_params",
-      "batch", "batch_requested", "prompt_tokens", "gen_tokens", "repetitions", "warmup", "warmup_settled",
-      "warmup_cv", "prefill_tok_s", "prefill_tok_s_stddev", "decode_tok_s", "decode_tok_s_stddev",
-      "output_tok_s", "ttft_ms", "tpot_ms", "peak_memory_bytes", "peak_memory_kind", "samples"};
+      "model", "dtype", "device", "threads", "engram_table", "engram_cache_rows", "compression_table",
+      "workload", "workload_params", "batch", "batch_requested", "prompt_tokens", "gen_tokens", "repetitions",
+      "warmup", "warmup_settled", "warmup_cv", "prefill_tok_s", "prefill_tok_s_stddev", "decode_tok_s",
+      "decode_tok_s_stddev", "output_tok_s", "ttft_ms", "tpot_ms", "peak_memory_bytes", "peak_memory_kind",
+      "samples"};
   return fields;
 }
 

@@ -1,8 +1,10 @@
-// The crash-safe journal: exact round trips, torn lines, content keys that ignore the batch size,
-// and a run interrupted at any chunk that resumes into the very results of an uninterrupted run.
+// The crash-safe journal: exact round trips, torn lines (accepted only last, cut before the next
+// append), content keys that ignore the batch size, and a run interrupted at any chunk that resumes
+// into the very results of an uninterrupted run.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include "tasks/bbh_task.h"
@@ -195,7 +197,22 @@ TEST(Journal, KeysIgnoreBatchSizeButNotTheModelOrDecoding) {
   EXPECT_NE(a, journal_key(model_fingerprint(PromptHashModel(1)), suite.bbh, sampled));
 }
 
-TEST(Journal, ATornLastLineIsSkippedAndLaterAppendsStayWhole) {
+std::string read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The error a journal's load gives, or "" when it loads.
+std::string load_error(const std::filesystem::path& path) {
+  try {
+    Journal journal(path);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Journal, ATornLastLineIsSkippedAndCutOffBeforeTheNextAppend) {
   Suite suite;
   testing::ScratchDir dir;
   const auto path = dir.path() / "j.jsonl";
@@ -211,21 +228,57 @@ TEST(Journal, ATornLastLineIsSkippedAndLaterAppendsStayWhole) {
     Journal journal(path);
     whole = journal.size();
   }
+  const std::string before_crash = read_bytes(path);
+  const std::string fragment = R"({"key": "torn-marker", "task": "mmlu", "respo)";  // killed mid-write
+  std::ofstream(path, std::ios::app | std::ios::binary) << fragment;
   {
-    std::ofstream out(path, std::ios::app | std::ios::binary);
-    out << R"({"key": "abc", "task": "mmlu", "respo)";  // killed mid-write
+    // Opening alone changes nothing: a rescore may only read.
+    Journal journal(path);
+    EXPECT_EQ(journal.size(), whole);
+    EXPECT_EQ(journal.torn_lines(), 1u);
   }
+  EXPECT_EQ(read_bytes(path), before_crash + fragment);
   Journal journal(path);
-  EXPECT_EQ(journal.size(), whole);
-  EXPECT_EQ(journal.torn_lines(), 1u);
   EvaluateOptions options;
   options.journal = &journal;
   PromptHashModel model;
   evaluate(model, std::vector<const Task*>{&suite.bbh}, options);
   const size_t after = journal.size();
+  EXPECT_GT(after, whole);
+  const std::string text = read_bytes(path);
+  EXPECT_EQ(text.rfind(before_crash, 0), 0u);  // the old lines kept as they were
+  EXPECT_EQ(text.find("torn-marker"), std::string::npos);
   Journal reopened(path);
   EXPECT_EQ(reopened.size(), after);
-  EXPECT_EQ(reopened.torn_lines(), 1u);
+  EXPECT_EQ(reopened.torn_lines(), 0u);
+}
+
+TEST(Journal, AWholeLastLineWithoutItsNewlineCountsAsTorn) {
+  testing::ScratchDir dir;
+  const std::string entry = R"({"key": "k", "response": {"generation": {"text": "x", "hit_stop": true, )"
+                            R"("truncated": false, "tokens": 1}}})";
+  std::string unfinished = entry;
+  unfinished.replace(unfinished.find("\"k\""), 3, "\"k2\"");
+  const auto path = dir.write("j.jsonl", entry + "\n" + unfinished);
+  Journal journal(path);
+  EXPECT_EQ(journal.size(), 1u);
+  EXPECT_NE(journal.find("k"), nullptr);
+  EXPECT_EQ(journal.find("k2"), nullptr);
+  EXPECT_EQ(journal.torn_lines(), 1u);
+}
+
+TEST(Journal, ABadLineBeforeTheLastIsAnErrorNamingFileAndLine) {
+  testing::ScratchDir dir;
+  const std::string entry = R"({"key": "k", "response": {"generation": {"text": "x", "hit_stop": true, )"
+                            R"("truncated": false, "tokens": 1}}})";
+  const auto path = dir.write("j.jsonl", entry + "\n{\"key\": \"cut\n\n" + entry + "\n");
+  const std::string what = load_error(path);
+  EXPECT_NE(what.find(path.string()), std::string::npos) << what;
+  EXPECT_NE(what.find("line 2"), std::string::npos) << what;
+  EXPECT_NE(what.find("only the last line may be torn"), std::string::npos) << what;
+  // The same torn line at the end (followed by blank lines only) is accepted.
+  dir.write("j.jsonl", entry + "\n{\"key\": \"cut\n\n");
+  EXPECT_EQ(load_error(path), "");
 }
 
 TEST(Journal, AWholeLineThatIsNotAnEntryIsAnErrorNamingFileAndLine) {
