@@ -9,6 +9,7 @@
 #include "harness/progress.h"
 #include "harness/report/samples_log.h"
 #include "harness/torch_info.h"
+#include "tasks/counting_model.h"
 #include "tasks/data_error.h"
 #include "tasks/journal.h"
 #include "tasks/replay_model.h"
@@ -166,9 +167,10 @@ EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
   const auto eval_started = std::chrono::steady_clock::now();
   std::optional<RecordingModel> recording;
   if (request.determinism_audit) recording.emplace(*model);
-  json evaluation =
-      !model ? tasks::rescore_from_journal(raw_pointers(task_list), options)
-             : tasks::evaluate(recording ? static_cast<tasks::LanguageModel&>(*recording) : *model, task_list, options);
+  std::optional<tasks::CountingModel> counting;
+  if (model) counting.emplace(recording ? static_cast<tasks::LanguageModel&>(*recording) : *model);
+  json evaluation = !model ? tasks::rescore_from_journal(raw_pointers(task_list), options)
+                           : tasks::evaluate(*counting, task_list, options);
   const double eval_seconds = seconds_since(eval_started);
   json audit = nullptr;
   if (recording) {
@@ -212,6 +214,7 @@ EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
   // Run-dependent, like the timings: how much the journal answered.
   report["journal"] = {{"path", outcome.journal_path.filename().string()},
                        {"reused", evaluation["journal"]["reused"]},
+                       {"model_requests", counting ? counting->counts() : json(nullptr)},
                        {"torn_lines", evaluation["journal"]["torn_lines"]}};
   report["model_fingerprint"] = evaluation["model_fingerprint"];
   report::write_report(request.report_path.string(), report);
