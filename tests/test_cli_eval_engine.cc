@@ -74,10 +74,10 @@ TEST(CliEvalEngine, AutoBatchSizeFollowsTheMemoryBudget) {
 json audited_run(const fs::path& dir, const std::string& environment) {
   const fs::path report = dir / "audit.json";
   const auto [code, output] = testing::run_engram_bench_with_env(
-      environment, "eval --model tiny-dense --tasks bbh_zeroshot:navigate --limit 6 --max-new-tokens 6 --batch-size 6 "
-                   "--determinism-audit 6 --no-samples --quiet --data-dir " + data_dir() + " --output " + report.string());
+      environment, "eval --model tiny-dense --tasks bbh_zeroshot:navigate --limit 4 --max-new-tokens 4 --batch-size 4 "
+                   "--determinism-audit 4 --no-samples --quiet --data-dir " + data_dir() + " --output " + report.string());
   EXPECT_EQ(code, 0) << output;
-  EXPECT_NE(output.find("determinism audit (batch 6 vs 1)"), std::string::npos) << output;
+  EXPECT_NE(output.find("determinism audit (batch 4 vs 1)"), std::string::npos) << output;
   return testing::read_json(report)["determinism_audit"];
 }
 
@@ -85,11 +85,11 @@ TEST(CliEvalEngine, DeterminismAuditReportsAPlantedFlipAndOnlyThen) {
   ENGRAM_REQUIRE_SHARED(testing::shared_dir() / "datasets" / "bbh");
   ScratchDir honest_dir, planted_dir;
   const json honest = audited_run(honest_dir.path(), "");
-  EXPECT_EQ(honest["generate_until"]["requests"], 6);
+  EXPECT_EQ(honest["generate_until"]["requests"], 4);
   EXPECT_EQ(honest["flips"], 0) << honest.dump();
 
   const json planted = audited_run(planted_dir.path(), "ENGRAM_PLANT_FAULT=unmasked-left-padding");
-  EXPECT_EQ(planted["original_batch_size"], 6);
+  EXPECT_EQ(planted["original_batch_size"], 4);
   EXPECT_EQ(planted["audit_batch_size"], 1);
   EXPECT_GT(planted["generate_until"]["text_flips"].get<int64_t>(), 0) << planted.dump();
   EXPECT_EQ(planted["flips"], planted["generate_until"]["text_flips"]);
