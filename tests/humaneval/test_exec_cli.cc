@@ -93,7 +93,9 @@ TEST(HumanEvalExecCli, ResultsFileAndPassAtKMatchHumanEval) {
   for (size_t i = 0; i < ours.size(); ++i) {
     expect_same_outcome(ours[i], expected[i], i + 1);
     const json& sample = spec["samples"][i];
-    if (!sample["completion"].is_null()) EXPECT_EQ(ours[i]["completion"], sample["completion"]) << "line " << i + 1;
+    if (!sample["completion"].is_null()) {
+      EXPECT_EQ(ours[i]["completion"], sample["completion"]) << "line " << i + 1;
+    }
   }
 
   const json scores = json::parse(std::ifstream(reference_dir() / "expected_pass_at_k.json"));
