@@ -2,12 +2,14 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "harness/engine/determinism_audit.h"
 #include "harness/progress.h"
 #include "harness/report/samples_log.h"
 #include "harness/torch_info.h"
+#include "tasks/counting_model.h"
 #include "tasks/data_error.h"
 #include "tasks/journal.h"
 
@@ -153,6 +155,7 @@ LoadedLanguageModel load_model_unless_rescoring(const EvaluationRequest& request
 struct EvaluationResult {
   json evaluation;                // tasks::evaluate's output
   json determinism_audit = nullptr;
+  json model_requests = nullptr;  // what the model was asked, past the journal (null when rescoring)
   double seconds = 0;
 };
 
@@ -168,20 +171,22 @@ EvaluationResult evaluate_tasks(const EvaluationRequest& request, const LoadedLa
   EvaluationResult result;
   if (!loaded.model) {
     result.evaluation = tasks::rescore_from_journal(raw_pointers(task_list.tasks), options);
-  } else if (!request.determinism_audit) {
-    result.evaluation = tasks::evaluate(*loaded.model, task_list.tasks, options);
-  } else {
-    RecordingModel recording(*loaded.model);
-    result.evaluation = tasks::evaluate(recording, task_list.tasks, options);
     result.seconds = seconds_since(started);
+    return result;
+  }
+  std::optional<RecordingModel> recording;
+  if (request.determinism_audit) recording.emplace(*loaded.model);
+  tasks::CountingModel counting(recording ? static_cast<tasks::LanguageModel&>(*recording) : *loaded.model);
+  result.evaluation = tasks::evaluate(counting, task_list.tasks, options);
+  result.model_requests = counting.counts();
+  result.seconds = seconds_since(started);
+  if (recording) {
     DeterminismAuditOptions audit_options;
     audit_options.requests_per_kind = *request.determinism_audit;
     audit_options.original_batch_size = loaded.batch_size;
     audit_options.audit_batch_size = default_audit_batch_size(audit_options.original_batch_size);
-    result.determinism_audit = audit_determinism(*loaded.model, recording, audit_options, loaded.set_batch_size);
-    return result;
+    result.determinism_audit = audit_determinism(*loaded.model, *recording, audit_options, loaded.set_batch_size);
   }
-  result.seconds = seconds_since(started);
   return result;
 }
 
@@ -225,6 +230,7 @@ json assemble_report(const EvaluationRequest& request, const LoadedLanguageModel
   // Run-dependent, like the timings: how much the journal answered.
   report["journal"] = {{"path", journal_path.filename().string()},
                        {"reused", evaluation["journal"]["reused"]},
+                       {"model_requests", result.model_requests},
                        {"torn_lines", evaluation["journal"]["torn_lines"]}};
   report["model_fingerprint"] = evaluation["model_fingerprint"];
   return report;

@@ -37,4 +37,12 @@ void crash_point(std::string_view phase, size_t count) {
   if (setting.armed && count >= setting.count && phase == setting.phase) std::raise(SIGKILL);
 }
 
+bool fault_planted(std::string_view fault) {
+  static const std::string planted = [] {
+    const char* value = std::getenv("ENGRAM_PLANT_FAULT");
+    return std::string(value ? value : "");
+  }();
+  return !planted.empty() && planted == fault;
+}
+
 }  // namespace engram::tasks

@@ -4,6 +4,11 @@
 // leaves) the moment phase PHASE reaches count N. Phases: "loglikelihood" and "generate_until"
 // (instances answered by the model), "score" (tasks scored), "execute" (HumanEval programs run).
 // Unset, a crash point costs one cached lookup.
+//
+// Planted faults, for the tests that prove a check catches what it exists to catch: with
+// ENGRAM_PLANT_FAULT=NAME in the environment, fault_planted(NAME) is true. The one fault today is
+// "unmasked-left-padding": the engine's batched generation attends to its left padding, so answers
+// depend on the batch size (the determinism audit's CLI test, tests/test_cli_audit.cc).
 
 #include <cstddef>
 #include <string_view>
@@ -11,5 +16,7 @@
 namespace engram::tasks {
 
 void crash_point(std::string_view phase, size_t count);
+
+bool fault_planted(std::string_view fault);
 
 }  // namespace engram::tasks

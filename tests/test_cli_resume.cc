@@ -1,6 +1,8 @@
 // Kill and resume, as a user meets it: `engram-bench eval` killed with SIGKILL during generation,
 // during HumanEval's execution and during scoring (ENGRAM_CRASH_AT, tasks/crash_point.h), then rerun
-// with --resume, ends in the report an uninterrupted run writes, timings and run facts aside.
+// with --resume, ends in the report an uninterrupted run writes, timings and run facts aside; and
+// the resumed run asks the model only for what its journal does not hold (journal.model_requests,
+// counted at the model interface), so a resume that ignored the journal fails.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -32,8 +34,33 @@ json comparable(json report) {
 
 std::string data_dir() { return (testing::shared_dir() / "datasets").string(); }
 
+// The model requests a journal already answers: one per scored continuation, one per generation.
+json journaled_requests(const fs::path& journal) {
+  int64_t loglikelihood = 0, generations = 0;
+  std::ifstream in(journal);
+  for (std::string line; std::getline(in, line);) {
+    const json entry = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!entry.is_object() || !entry.contains("type")) continue;  // a model record, or the torn last line
+    if (entry["type"] == "loglikelihood") {
+      loglikelihood += static_cast<int64_t>(entry["response"]["loglikelihoods"].size());
+    } else {
+      ++generations;
+    }
+  }
+  return {{"loglikelihood", loglikelihood}, {"loglikelihood_rolling", 0}, {"generate_until", generations}};
+}
+
+// What a resumed run must have asked the model: everything the full run asked, less the journal's.
+json still_to_answer(const json& all, const json& journaled) {
+  json out = json::object();
+  for (const auto& [kind, n] : all.items()) out[kind] = n.get<int64_t>() - journaled[kind].get<int64_t>();
+  return out;
+}
+
 // Runs `arguments` with ENGRAM_CRASH_AT=crash_at (killed), then with --resume; returns the report.
-json crash_then_resume(const fs::path& dir, const std::string& arguments, const std::string& crash_at) {
+// `all_requests` is what an uninterrupted run asked the model; the resumed run must ask only the rest.
+json crash_then_resume(const fs::path& dir, const std::string& arguments, const std::string& crash_at,
+                       const json& all_requests) {
   const fs::path report = dir / "report.json";
   const std::string base = arguments + " --quiet --output " + report.string();
   const auto [crashed_code, crashed_output] =
@@ -41,9 +68,14 @@ json crash_then_resume(const fs::path& dir, const std::string& arguments, const 
   EXPECT_NE(crashed_code, 0) << crashed_output;
   EXPECT_FALSE(fs::exists(report)) << "a killed run must not leave a report";
   EXPECT_TRUE(fs::exists(dir / "report.journal.jsonl"));
+  const json journaled = journaled_requests(dir / "report.journal.jsonl");
+  EXPECT_GT(journaled["loglikelihood"].get<int64_t>() + journaled["generate_until"].get<int64_t>(), 0) << crash_at;
   const auto [code, output] = testing::run_engram_bench(base + " --resume");
   EXPECT_EQ(code, 0) << output;
-  return read_json(report);
+  const json resumed = read_json(report);
+  EXPECT_EQ(resumed["journal"]["model_requests"], still_to_answer(all_requests, journaled))
+      << "after a kill at " << crash_at << ", with " << journaled.dump() << " in the journal";
+  return resumed;
 }
 
 json uninterrupted(const fs::path& dir, const std::string& arguments) {
@@ -59,10 +91,15 @@ TEST(CliResume, KilledDuringGenerationOrScoringResumesIntoTheSameReport) {
   const std::string args = "eval --model tiny-dense --tasks bbh_cot_fewshot:navigate,mmlu:anatomy "
                            "--limit 2 --max-new-tokens 4 --journal-chunk 1 --data-dir " + data_dir();
   ScratchDir reference_dir;
-  const json reference = comparable(uninterrupted(reference_dir.path(), args));
+  const json uninterrupted_report = uninterrupted(reference_dir.path(), args);
+  const json all_requests = uninterrupted_report["journal"]["model_requests"];
+  EXPECT_GT(all_requests["loglikelihood"].get<int64_t>(), 0) << all_requests.dump();
+  EXPECT_GT(all_requests["generate_until"].get<int64_t>(), 0) << all_requests.dump();
+  EXPECT_EQ(all_requests, journaled_requests(reference_dir.path() / "report.journal.jsonl"));
+  const json reference = comparable(uninterrupted_report);
   for (const std::string crash_at : {"loglikelihood:1", "generate_until:1", "score:1"}) {
     ScratchDir dir;
-    const json resumed = comparable(crash_then_resume(dir.path(), args, crash_at));
+    const json resumed = comparable(crash_then_resume(dir.path(), args, crash_at, all_requests));
     EXPECT_TRUE(resumed == reference) << "after a kill at " << crash_at << ":\n"
                                       << resumed.dump().substr(0, 2000) << "\nvs\n"
                                       << reference.dump().substr(0, 2000);
@@ -84,11 +121,14 @@ TEST(CliResume, KilledDuringHumanEvalExecutionResumesIntoTheSameReport) {
   out.close();
   const std::string args = "eval --model replay:" + samples.string() + " --tasks humaneval --limit 12 --data-dir " + data_dir();
   ScratchDir reference_dir;
-  const json reference = comparable(uninterrupted(reference_dir.path(), args));
+  const json uninterrupted_report = uninterrupted(reference_dir.path(), args);
+  const json all_requests = uninterrupted_report["journal"]["model_requests"];
+  EXPECT_EQ(all_requests["generate_until"], 12) << all_requests.dump();
+  const json reference = comparable(uninterrupted_report);
   EXPECT_EQ(reference["tasks"]["humaneval"]["metrics"]["pass@1,create_test"]["value"], 1.0)
       << reference["tasks"]["humaneval"]["metrics"].dump();
   ScratchDir dir;
-  const json resumed = comparable(crash_then_resume(dir.path(), args, "execute:5"));
+  const json resumed = comparable(crash_then_resume(dir.path(), args, "execute:5", all_requests));
   EXPECT_TRUE(resumed == reference) << resumed.dump().substr(0, 2000);
 }
 

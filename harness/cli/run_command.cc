@@ -6,9 +6,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "engram/atomic_file.h"
 #include "harness/cli/commands.h"
@@ -32,6 +34,8 @@ struct RunOptions {
   std::vector<std::string> models{"tiny-engram", "tiny-moe"};
   std::string output_dir;
   std::string data_dir;
+  std::string tasks;                 // replaces the suite's task list
+  std::optional<size_t> limit;       // replaces the suite's documents per subtask
   bool resume = false;
   bool skip_speed = false;
   bool quiet = false;
@@ -49,9 +53,19 @@ struct SuitePlan {
   std::optional<size_t> ruler_samples;
 };
 
-SuitePlan suite_plan(const std::string& suite) {
-  if (suite == "full") return {"bbh,mmlu,humaneval,ruler", std::nullopt, std::nullopt, {4096, 8192, 16384, 32768, 65536, 131072}, std::nullopt};
-  return {"bbh:boolean_expressions+date_understanding+navigate+word_sorting,mmlu,humaneval,ruler", 2, 32, {1024}, 1};
+SuitePlan suite_plan(const RunOptions& options) {
+  SuitePlan plan;
+  if (options.suite == "full") {
+    plan = {"bbh,mmlu,humaneval,ruler", std::nullopt, std::nullopt, {4096, 8192, 16384, 32768, 65536, 131072}, std::nullopt};
+  } else {
+    plan = {"bbh:boolean_expressions+date_understanding+navigate+word_sorting,mmlu,humaneval,ruler", 2, 32, {1024}, 1};
+  }
+  if (!options.tasks.empty()) plan.tasks = options.tasks;
+  if (options.limit) {
+    plan.limit = options.limit;
+    if (plan.ruler_samples) plan.ruler_samples = std::min(*plan.ruler_samples, *options.limit);
+  }
+  return plan;
 }
 
 fs::path default_output_dir() {
@@ -62,9 +76,48 @@ fs::path default_output_dir() {
   return fs::path("engram-bench-runs") / stamp;
 }
 
+harness::EvaluationRequest model_request(const RunOptions& options, const SuitePlan& plan,
+                                         const tasks::TaskOptions& task_options, const std::string& model,
+                                         const fs::path& out_dir) {
+  harness::EvaluationRequest request;
+  request.model_spec = model;
+  request.model_options.seed = options.seed;
+  request.tasks = tasks::parse_task_list(plan.tasks);
+  request.task_options = task_options;
+  request.evaluate_options.limit = plan.limit;
+  request.evaluate_options.max_new_tokens = plan.max_new_tokens;
+  request.skip_missing_data = true;
+  request.report_path = out_dir / (model + ".json");
+  request.resume = options.resume;
+  request.suite = options.suite;
+  request.command_line = options.argv;
+  request.quiet = options.quiet;
+  if (!options.skip_speed) {
+    request.measure = [model, suite = options.suite, seed = options.seed, quiet = options.quiet](
+                          tasks::LanguageModel&, report::ReportExtras& extras) {
+      measure_for_main_job(model, suite, seed, extras, quiet);
+    };
+  }
+  return request;
+}
+
+// The comparison of the reports, on the terminal and as comparison.md and comparison.html.
+void write_comparison(const std::vector<std::string>& report_paths, const fs::path& out_dir) {
+  std::vector<report::LoadedReport> loaded;
+  for (const auto& path : report_paths) loaded.push_back(report::load_report_file(path));
+  report::make_labels_unique(loaded);
+  const report::Comparison comparison = report::compare_reports(loaded);
+  std::cout << report::render_markdown(comparison) << "\n";
+  const fs::path html = out_dir / "comparison.html";
+  const fs::path markdown = out_dir / "comparison.md";
+  write_file_atomically(html.string(), report::render_html(comparison));
+  write_file_atomically(markdown.string(), report::render_markdown(comparison));
+  std::cout << fmt::format("comparison: {} and {}\n", markdown.string(), html.string());
+}
+
 int run_main_job(const RunOptions& options) {
   const auto started = std::chrono::steady_clock::now();
-  const SuitePlan plan = suite_plan(options.suite);
+  const SuitePlan plan = suite_plan(options);
   const fs::path out_dir = options.output_dir.empty() ? default_output_dir() : fs::path(options.output_dir);
   fs::create_directories(out_dir);
 
@@ -83,26 +136,9 @@ int run_main_job(const RunOptions& options) {
 
   std::vector<std::string> report_paths;
   for (const std::string& model : options.models) {
-    harness::EvaluationRequest request;
-    request.model_spec = model;
-    request.model_options.seed = options.seed;
-    request.tasks = tasks::parse_task_list(plan.tasks);
-    request.task_options = task_options;
-    request.evaluate_options.limit = plan.limit;
-    request.evaluate_options.max_new_tokens = plan.max_new_tokens;
-    request.skip_missing_data = true;
-    request.report_path = out_dir / (model + ".json");
-    request.resume = options.resume;
-    request.suite = options.suite;
-    request.command_line = options.argv;
-    request.quiet = options.quiet;
-    if (!options.skip_speed) {
-      request.measure = [&](tasks::LanguageModel&, report::ReportExtras& extras) {
-        measure_for_main_job(model, options.suite, options.seed, extras, options.quiet);
-      };
-    }
     std::cout << fmt::format("== {} ==\n", model);
-    const harness::EvaluationOutcome outcome = harness::run_evaluation(request);
+    const harness::EvaluationOutcome outcome =
+        harness::run_evaluation(model_request(options, plan, task_options, model, out_dir));
     for (const auto& skipped : outcome.report["skipped"]) {
       std::cout << fmt::format("  skipped {}: {}\n", skipped["task"].get<std::string>(),
                                skipped["reason"].get<std::string>());
@@ -110,17 +146,7 @@ int run_main_job(const RunOptions& options) {
     std::cout << fmt::format("  report: {}\n\n", outcome.report_path.string());
     report_paths.push_back(outcome.report_path.string());
   }
-
-  std::vector<report::LoadedReport> loaded;
-  for (const auto& path : report_paths) loaded.push_back(report::load_report_file(path));
-  report::make_labels_unique(loaded);
-  const report::Comparison comparison = report::compare_reports(loaded);
-  std::cout << report::render_markdown(comparison) << "\n";
-  const fs::path html = out_dir / "comparison.html";
-  const fs::path markdown = out_dir / "comparison.md";
-  write_file_atomically(html.string(), report::render_html(comparison));
-  write_file_atomically(markdown.string(), report::render_markdown(comparison));
-  std::cout << fmt::format("comparison: {} and {}\n", markdown.string(), html.string());
+  write_comparison(report_paths, out_dir);
   std::cout << fmt::format("total wall time: {:.1f} s on {} intra-op thread(s)\n",
                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                            at::get_num_threads());
@@ -142,6 +168,11 @@ void add_run_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& a
       ->delimiter(',')->capture_default_str();
   run->add_option("--output-dir", options->output_dir, "where reports go (default: engram-bench-runs/<UTC time>)");
   run->add_option("--data-dir", options->data_dir, "dataset folder (default: $ENGRAM_DATA, else ../shared/datasets)");
+  run->add_option("--tasks", options->tasks,
+                  "evaluate these tasks instead of the suite's (eval's syntax, e.g. bbh:navigate,mmlu:anatomy,ruler:vt)");
+  run->add_option("--limit", options->limit,
+                  "documents per subtask instead of the suite's (quick: 2; RULER samples are capped by it too)")
+      ->check(CLI::PositiveNumber);
   run->add_option("--seed", options->seed, "weights seed")->capture_default_str();
   run->add_flag("--resume", options->resume, "continue an interrupted run in --output-dir from its journals");
   run->add_flag("--no-speed", options->skip_speed, "skip the speed and offload measurements");

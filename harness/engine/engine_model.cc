@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "harness/tokenizer/tokenizer.h"
+#include "tasks/crash_point.h"
 
 namespace engram::harness {
 
@@ -272,6 +273,7 @@ std::vector<tasks::GenerationResult> EngineModel::generate_batch(const std::vect
     std::copy(p.begin(), p.end(), ids[row].data_ptr<int64_t>() + offset);
     mask[row].narrow(0, offset, static_cast<int64_t>(p.size())).fill_(1);
   }
+  if (tasks::fault_planted("unmasked-left-padding")) mask.fill_(1);
   std::vector<at::Generator> generators;
   for (const auto* r : batch) generators.push_back(at::make_generator<at::CPUGeneratorImpl>(r->seed));
 

@@ -88,13 +88,19 @@ MemoryPlan plan_memory(const model::ModelConfig& config, const MemoryPlanRequest
   const int64_t d = config.hidden_size, n = config.hc_mult;
   plan.kv_cache_bytes_per_token = model::kv_cache_elements_per_token(config) * e;
 
-  // A layer holds its input streams, its output streams and the mixed branch it feeds the sublayer,
-  // then runs attention and the FFN one after the other: the larger of the two is live.
+  // A layer holds its input streams and, writing the branch back (mHC), the mixed streams, the
+  // weighted branch output and the result, plus the branch it feeds the sublayer; it runs attention
+  // and the FFN one after the other: the larger of the two is live. 3 n d (input, output, branch)
+  // fell short of the peak resident growth measured on tiny-moe by a quarter
+  // (tests/test_memory_plan_rss.cc): 5 n d.
   const auto [ffn_elements, router_bytes] = ffn_per_token(config);
   plan.activation_bytes_per_token =
-      (3 * n * d + std::max(attention_elements_per_token(config), ffn_elements)) * e + router_bytes;
-  // The boolean mask [B, 1, T, T] (built whenever there is a cache or padding): T bytes per query.
-  plan.attention_mask_bytes_per_token = request.max_sequence_length;
+      (5 * n * d + std::max(attention_elements_per_token(config), ffn_elements)) * e + router_bytes;
+  // Per query, over its T keys: the boolean mask [B, 1, T, T] (built whenever there is a cache or
+  // padding) and its combination with the padding (1 byte each), the additive float mask SDPA
+  // derives from it, and the weights of every head, which SDPA's CPU path materialises given a mask.
+  plan.attention_mask_bytes_per_token =
+      request.max_sequence_length * (2 + kFloat32Bytes + config.num_attention_heads * e);
 
   if (config.engram) {
     const EngramConfig& g = *config.engram;
