@@ -226,7 +226,7 @@ class ScopedEnvironment {
 SweepOptions small_engram_sweep() {
   SweepOptions o = small_sweep();
   o.models = {"tiny-engram"};
-  o.batches = {1};
+  o.batches = {BatchSize::fixed(1)};
   o.gen_tokens = {2};
   o.repetitions = 1;
   return o;
