@@ -152,7 +152,7 @@ TEST(HumanEvalEarlyExit, EvalSampleLogRecordsTheEarlyExit) {
   ENGRAM_REQUIRE_SHARED(th::problems_path());
   engram::tasks::TaskOptions options;
   options.data_dir = engram::testing::shared_dir() / "datasets";
-  const auto humaneval = he::make_humaneval_task(options);
+  const auto humaneval = he::make_humaneval_task(options, options.humaneval);
   engram::tasks::ReplayModel model;
   const he::Problem& first = th::problems()[0];
   engram::tasks::GenerationResult answer;

@@ -264,7 +264,7 @@ TEST(Ruler, EssayTasksWithoutThePunktModelSayHowToGetIt) {
   const char* cache = std::getenv("XDG_CACHE_HOME");
   const std::string saved = cache ? cache : "";
   ::setenv("XDG_CACHE_HOME", (dir.path() / "cache").c_str(), 1);
-  auto task = make_ruler_task(o);
+  auto task = make_ruler_task(o, o.ruler);
   if (cache) ::setenv("XDG_CACHE_HOME", saved.c_str(), 1); else ::unsetenv("XDG_CACHE_HOME");
   EXPECT_EQ(task->generate_samples("niah_single_1@4096", 1).size(), 1u);  // noise haystack: no punkt needed
   try {

@@ -65,10 +65,10 @@ std::vector<FittedSample> our_samples(const std::string& task, int64_t length, s
     ids.insert(ids.begin(), 0);
     return ids;
   };
-  o.ruler_lengths = {length};
-  o.ruler_samples = count;
+  o.ruler.lengths = {length};
+  o.ruler.samples = count;
   o.selection = {task};
-  return make_ruler_task(o)->generate_samples(task + "@" + std::to_string(o.ruler_lengths[0]), count);
+  return make_ruler_task(o, o.ruler)->generate_samples(task + "@" + std::to_string(o.ruler.lengths[0]), count);
 }
 
 void expect_samples_match(const std::vector<FittedSample>& ours, const nlohmann::json& expected, const std::string& what) {
