@@ -133,7 +133,7 @@ TEST(RegressGate, MissingPrimaryMetricFails) {
 
 // The paper's published value, from results/paper (the reference the test checks against).
 double paper_value(const std::string& task) {
-  const LoadedReport paper = load_paper_reference("paper:engram-27b", default_paper_dir());
+  const LoadedReport paper = load_paper_reference("paper:engram-27b", testing::source_dir() / "results" / "paper");
   return *paper.find_task(task)->metrics.begin()->second.value;
 }
 
