@@ -10,30 +10,26 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tasks/language_model.h"
+#include "tasks/forwarding_model.h"
 
 namespace engram::tasks {
 
-class CountingModel : public LanguageModel {
+class CountingModel : public ForwardingModel {
  public:
-  explicit CountingModel(LanguageModel& inner) : inner_(inner) {}
+  using ForwardingModel::ForwardingModel;
 
   std::vector<LoglikelihoodResult> loglikelihood(const std::vector<LoglikelihoodRequest>& requests) override {
     loglikelihood_requests_ += static_cast<int64_t>(requests.size());
-    return inner_.loglikelihood(requests);
+    return ForwardingModel::loglikelihood(requests);
   }
   std::vector<double> loglikelihood_rolling(const std::vector<std::string>& texts) override {
     rolling_requests_ += static_cast<int64_t>(texts.size());
-    return inner_.loglikelihood_rolling(texts);
+    return ForwardingModel::loglikelihood_rolling(texts);
   }
   std::vector<GenerationResult> generate_until(const std::vector<GenerationRequest>& requests) override {
     generation_requests_ += static_cast<int64_t>(requests.size());
-    return inner_.generate_until(requests);
+    return ForwardingModel::generate_until(requests);
   }
-  std::vector<int64_t> encode(const std::string& text) const override { return inner_.encode(text); }
-  std::string decode(const std::vector<int64_t>& ids) const override { return inner_.decode(ids); }
-  int64_t max_length() const override { return inner_.max_length(); }
-  nlohmann::json describe() const override { return inner_.describe(); }
 
   // {"loglikelihood", "loglikelihood_rolling", "generate_until"}: requests passed to the model.
   nlohmann::json counts() const {
@@ -43,7 +39,6 @@ class CountingModel : public LanguageModel {
   }
 
  private:
-  LanguageModel& inner_;
   int64_t loglikelihood_requests_ = 0;
   int64_t rolling_requests_ = 0;
   int64_t generation_requests_ = 0;

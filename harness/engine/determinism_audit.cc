@@ -112,21 +112,21 @@ KindAudit audit_generation(tasks::LanguageModel& model, const RecordingModel& re
 }  // namespace
 
 std::vector<tasks::LoglikelihoodResult> RecordingModel::loglikelihood(const std::vector<tasks::LoglikelihoodRequest>& requests) {
-  auto results = inner_.loglikelihood(requests);
+  auto results = ForwardingModel::loglikelihood(requests);
   append(loglikelihood_requests, requests);
   append(loglikelihood_results, results);
   return results;
 }
 
 std::vector<double> RecordingModel::loglikelihood_rolling(const std::vector<std::string>& texts) {
-  auto results = inner_.loglikelihood_rolling(texts);
+  auto results = ForwardingModel::loglikelihood_rolling(texts);
   append(rolling_texts, texts);
   append(rolling_results, results);
   return results;
 }
 
 std::vector<tasks::GenerationResult> RecordingModel::generate_until(const std::vector<tasks::GenerationRequest>& requests) {
-  auto results = inner_.generate_until(requests);
+  auto results = ForwardingModel::generate_until(requests);
   append(generation_requests, requests);
   append(generation_results, results);
   return results;

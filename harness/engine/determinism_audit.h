@@ -18,22 +18,18 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tasks/language_model.h"
+#include "tasks/forwarding_model.h"
 
 namespace engram::harness {
 
 // Passes every call through to `inner` and records requests and results in call order.
-class RecordingModel : public tasks::LanguageModel {
+class RecordingModel : public tasks::ForwardingModel {
  public:
-  explicit RecordingModel(tasks::LanguageModel& inner) : inner_(inner) {}
+  using ForwardingModel::ForwardingModel;
 
   std::vector<tasks::LoglikelihoodResult> loglikelihood(const std::vector<tasks::LoglikelihoodRequest>& requests) override;
   std::vector<double> loglikelihood_rolling(const std::vector<std::string>& texts) override;
   std::vector<tasks::GenerationResult> generate_until(const std::vector<tasks::GenerationRequest>& requests) override;
-  std::vector<int64_t> encode(const std::string& text) const override { return inner_.encode(text); }
-  std::string decode(const std::vector<int64_t>& ids) const override { return inner_.decode(ids); }
-  int64_t max_length() const override { return inner_.max_length(); }
-  nlohmann::json describe() const override { return inner_.describe(); }
 
   std::vector<tasks::LoglikelihoodRequest> loglikelihood_requests;
   std::vector<tasks::LoglikelihoodResult> loglikelihood_results;
@@ -41,9 +37,6 @@ class RecordingModel : public tasks::LanguageModel {
   std::vector<double> rolling_results;
   std::vector<tasks::GenerationRequest> generation_requests;
   std::vector<tasks::GenerationResult> generation_results;
-
- private:
-  tasks::LanguageModel& inner_;
 };
 
 struct DeterminismAuditOptions {
