@@ -126,7 +126,7 @@ TEST(ModelLoader, TiedEmbeddingsCountOnceAsTransformersCounts) {
   // SmolLM2-135M-Instruct's own config and transformers' count of the folder saved from its GGUF.
   const fs::path smollm2 = models_dir() / "smollm2_135m_instruct";
   const nlohmann::json smollm2_expected = testing::read_json(smollm2 / "parameters.json");
-  const model::ParameterAccounting counts = model::account_parameters(io::load_hf_config((smollm2 / "config.json").string()));
+  const model::ParameterAccounting counts = model::account_parameters(engram::io::load_hf_config((smollm2 / "config.json").string()));
   EXPECT_EQ(counts.total_params, smollm2_expected["num_parameters"].get<int64_t>());
   EXPECT_EQ(counts.activated_params, smollm2_expected["num_parameters"].get<int64_t>());
   EXPECT_LE(counts.activated_params, counts.total_params);

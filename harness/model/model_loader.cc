@@ -86,7 +86,7 @@ LoadedModel load_preset(const ModelSpec& spec, const ModelLoadOptions& options) 
 }
 
 LoadedModel load_hugging_face(const ModelSpec& spec, const ModelLoadOptions& options) {
-  const model::ModelConfig config = io::load_hf_config(spec.path.string());
+  const model::ModelConfig config = engram::io::load_hf_config(spec.path.string());
   const TokenizerChoice choice = choose_tokenizer(spec, options, spec.path);
   if (options.tokenizer_required) check_vocabulary_fits(spec, config, choice);
   const CompressionLookup lookup = compression_for(config, choice);
