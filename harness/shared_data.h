@@ -8,8 +8,4 @@ namespace engram::harness {
 
 std::filesystem::path shared_dir();
 
-// The project checkout: the working directory when it is one, else the one the executable was built
-// in (build/harness/engram-bench -> <project>), else the working directory.
-std::filesystem::path project_dir();
-
 }  // namespace engram::harness

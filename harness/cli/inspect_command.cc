@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/commands.h"
+#include "harness/cli/inspect_gguf.h"
 #include "harness/cli/inspect_model.h"
 #include "harness/io/checkpoint.h"
 #include "harness/io/checkpoint_summary.h"
@@ -40,6 +41,7 @@ std::string human_count(uint64_t n) {
 }
 
 int run_inspect(const InspectOptions& options) {
+  if (is_gguf_path(options.path)) return run_inspect_gguf(options.path, options.json, options.list_tensors);
   const io::Checkpoint checkpoint = io::Checkpoint::open(options.path);
   std::vector<io::TensorInfo> tensors;
   for (const std::string& name : checkpoint.names()) {
@@ -106,8 +108,8 @@ int run_inspect(const InspectOptions& options) {
 void add_inspect_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
   auto options = std::make_shared<InspectOptions>();
   CLI::App* inspect = app.add_subcommand(
-      "inspect", "Print a checkpoint's tensors, dtypes, shapes, parameter counts by group and its config.json");
-  auto* path = inspect->add_option("path", options->path, "checkpoint folder, index file or .safetensors file")
+      "inspect", "Print a checkpoint's (safetensors or GGUF) tensors, dtypes, shapes, parameter counts by group and its config.json");
+  auto* path = inspect->add_option("path", options->path, "checkpoint folder, index file, .safetensors or .gguf file")
                    ->check(CLI::ExistingPath);
   auto* model = inspect->add_option("--model", options->model,
                                     "load a model spec instead (PRESET[+engram=SIZE] | hf:DIR | gguf:FILE | smollm2-135m) "

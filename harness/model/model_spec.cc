@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "baselines/presets.h"
-#include "harness/model/installed_models.h"
+#include "harness/io/installed_models.h"
 
 namespace engram::harness {
 namespace {
@@ -16,6 +16,14 @@ namespace fs = std::filesystem;
 }
 
 bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
+
+std::string installed_model_names() {
+  std::string names;
+  for (const engram::io::InstalledModel& model : engram::io::installed_model_catalog()) {
+    names += (names.empty() ? "" : ", ") + model.name;
+  }
+  return names;
+}
 
 ModelSpec path_spec(const std::string& text, ModelSpec::Kind kind, const std::string& prefix) {
   ModelSpec spec;
@@ -83,14 +91,16 @@ ModelSpec parse_model_spec(const std::string& text) {
   if (starts_with(text, "hf:")) return path_spec(text, ModelSpec::Kind::kHuggingFace, "hf:");
   if (starts_with(text, "gguf:")) return path_spec(text, ModelSpec::Kind::kGguf, "gguf:");
   if (starts_with(text, "replay:")) return path_spec(text, ModelSpec::Kind::kReplay, "replay:");
-  if (const InstalledModel* installed = find_installed_model(text)) {
+  if (engram::io::find_installed_model(text)) {
     ModelSpec spec;
     spec.kind = ModelSpec::Kind::kGguf;
     spec.text = text;
-    spec.installed_name = installed->name;
-    const std::optional<fs::path> file = installed->locate();
-    if (!file) refuse(text, "not installed: " + installed->how_to_install);
-    spec.path = *file;
+    spec.installed_name = text;
+    try {
+      spec.path = engram::io::find_installed_gguf(text);  // names where it looked and how to install
+    } catch (const std::runtime_error& e) {
+      refuse(text, e.what());
+    }
     return spec;
   }
   return preset_spec(text);

@@ -6,7 +6,7 @@
 //   hf:DIR               a Hugging Face-style folder (config.json, safetensors, tokenizer files)
 //   gguf:FILE            a llama.cpp GGUF file (weights, hyperparameters and tokenizer in one file)
 //   replay:FILE          answers recorded in a JSONL file (task pipelines without a model)
-//   NAME                 a model the setup step installs (installed_models.h), e.g. smollm2-135m
+//   NAME                 a model the setup step installs (harness/io/installed_models.h), e.g. smollm2-135m
 // Parsing checks what can be checked without loading (the preset exists, the path exists, the size
 // parses, the installed model is there) and names the spec in every error.
 

@@ -1,0 +1,116 @@
+// The installed SmolLM2-135M-Instruct Q4_1 GGUF loaded by load_gguf_model against transformers
+// loading the same file (its GGUF loader dequantises; float32): full logit rows at selected
+// positions and the top logit at every position of prompts of 1 to 1,000 tokens, and 32 greedy
+// tokens for 3 prompts, one in the chat template (fixture: scripts/gen_gguf_fixtures.py).
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+
+#include "cli_runner.h"
+#include "gguf_test_support.h"
+#include "harness/io/gguf_model.h"
+#include "harness/tokenizer/tokenizer.h"
+
+namespace engram {
+namespace {
+
+const harness::io::GgufModel& smollm2(const std::string& path) {
+  static const harness::io::GgufModel model = harness::io::load_gguf_model(path);
+  return model;
+}
+
+at::Tensor ids_tensor(const std::vector<int64_t>& ids) {
+  return at::tensor(ids, at::TensorOptions().dtype(at::kLong)).unsqueeze(0);
+}
+
+TEST(GgufModel, SmolLM2LogitsMatchTransformers) {
+  ENGRAM_REQUIRE_SMOLLM2(path);
+  const auto& loaded = smollm2(path);
+  EXPECT_EQ(loaded.context_length, 8192);
+  EXPECT_EQ(loaded.summary["architecture"], "llama");
+  const auto fixture = testing::read_json(testing::gguf_data_dir() / "smollm2_logits.json");
+  const int64_t vocab = fixture["vocab_size"];
+  std::ifstream in(testing::gguf_data_dir() / fixture["rows_file"].get<std::string>(), std::ios::binary);
+  const std::string rows((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const float* row = reinterpret_cast<const float*>(rows.data());
+  c10::InferenceMode guard;
+  double max_row_diff = 0, max_top_diff = 0;
+  int64_t rows_checked = 0, positions = 0, top_agree = 0;
+  for (const auto& prompt : fixture["prompts"]) {
+    const auto ids = prompt["ids"].get<std::vector<int64_t>>();
+    const at::Tensor logits = loaded.model->forward(ids_tensor(ids))[0].contiguous();
+    ASSERT_EQ(logits.size(1), vocab);
+    for (int64_t p : prompt["row_positions"].get<std::vector<int64_t>>()) {
+      ASSERT_LE(static_cast<std::size_t>((rows_checked + 1) * vocab * 4), rows.size());
+      const at::Tensor expected = at::from_blob(const_cast<float*>(row + rows_checked * vocab), {vocab}, at::kFloat);
+      const double diff = (logits[p] - expected).abs().max().item<double>();
+      EXPECT_LE(diff, 1e-3) << "prompt of " << ids.size() << " tokens, position " << p;
+      max_row_diff = std::max(max_row_diff, diff);
+      ++rows_checked;
+    }
+    const auto top_ids = prompt["top_ids"].get<std::vector<int64_t>>();
+    const auto top_logits = prompt["top_logits"].get<std::vector<double>>();
+    const at::Tensor ours = logits.gather(1, ids_tensor(top_ids).t()).squeeze(1);
+    const at::Tensor ours_argmax = logits.argmax(1);
+    for (std::size_t p = 0; p < ids.size(); ++p) {
+      const double diff = std::abs(ours[static_cast<int64_t>(p)].item<double>() - top_logits[p]);
+      EXPECT_LE(diff, 1e-3) << "prompt of " << ids.size() << " tokens, position " << p;
+      max_top_diff = std::max(max_top_diff, diff);
+      top_agree += ours_argmax[static_cast<int64_t>(p)].item<int64_t>() == top_ids[p];
+      ++positions;
+    }
+  }
+  EXPECT_EQ(rows_checked * vocab * 4, static_cast<int64_t>(rows.size()));
+  std::cout << "[gguf logits] " << rows_checked << " full rows: max |diff| " << max_row_diff << "; top logit at "
+            << positions << " positions: max |diff| " << max_top_diff << ", argmax agrees at " << top_agree << "\n";
+}
+
+TEST(GgufModel, SmolLM2GreedyTokensMatchTransformers) {
+  ENGRAM_REQUIRE_SMOLLM2(path);
+  const auto& loaded = smollm2(path);
+  const auto fixture = testing::read_json(testing::gguf_data_dir() / "smollm2_logits.json");
+  c10::InferenceMode guard;
+  int prompts = 0;
+  for (const auto& g : fixture["greedy"]) {
+    const std::string text = g["text"];
+    auto ids = g["ids"].get<std::vector<int64_t>>();
+    EXPECT_EQ(loaded.tokenizer->encode(text, true), ids) << text;
+    const auto expected = g["generated"].get<std::vector<int64_t>>();
+    std::vector<int64_t> generated;
+    for (std::size_t step = 0; step < expected.size(); ++step) {
+      const at::Tensor logits = loaded.model->forward(ids_tensor(ids))[0];
+      const int64_t next = logits[-1].argmax().item<int64_t>();
+      generated.push_back(next);
+      ids.push_back(next);
+    }
+    EXPECT_EQ(generated, expected) << text;
+    EXPECT_EQ(generated.size(), 32u);
+    ++prompts;
+  }
+  EXPECT_EQ(prompts, 3);
+}
+
+TEST(CliInspect, GgufFileSummary) {
+  auto [code, output] = testing::run_engram_bench("inspect --json " + (testing::gguf_data_dir() / "writer_v2.gguf").string());
+  EXPECT_EQ(code, 1) << "a GGUF without llama hyperparameters maps to no model config";
+  const auto report = nlohmann::json::parse(output);
+  EXPECT_EQ(report["format"], "gguf");
+  EXPECT_EQ(report["gguf_version"], 2);
+  EXPECT_EQ(report["metadata"]["test.array_nested"]["type"], "ARRAY[ARRAY]");
+  EXPECT_EQ(report["parameters_by_type"]["Q6_K"], 2 * 256 + 4 * 256);
+  EXPECT_NE(report["config_error"].get<std::string>().find("llama.embedding_length"), std::string::npos);
+  ENGRAM_REQUIRE_SMOLLM2(path);
+  auto [smol_code, text] = testing::run_engram_bench("inspect --no-tensors " + path);
+  ASSERT_EQ(smol_code, 0) << text;
+  EXPECT_NE(text.find("Q4_1"), std::string::npos) << text;
+  EXPECT_NE(text.find("llama.context_length"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"num_key_value_heads\""), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace engram
