@@ -162,7 +162,8 @@ LoadedLanguageModel load_model_unless_rescoring(const EvaluationRequest& request
 std::optional<int64_t> context_window(const LoadedLanguageModel& loaded, const fs::path& journal_path) {
   if (loaded.model) return loaded.model->max_length();
   std::optional<int64_t> window;
-  for (const auto& [fingerprint, description] : tasks::Journal(journal_path).models()) {
+  const tasks::Journal journal(journal_path);
+  for (const auto& [fingerprint, description] : journal.models()) {
     if (description.contains("max_length") && description["max_length"].is_number_integer()) {
       window = description["max_length"].get<int64_t>();
     }

@@ -22,12 +22,12 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using tasks::testing::ScratchDir;
 
-std::string data_dir() { return (testing::shared_dir() / "datasets").string(); }
 std::string tied_model() { return "hf:" + (testing::source_dir() / "tests/data/models/tiny_llama_tied").string(); }
 
 json eval_report(const std::string& arguments, const fs::path& report) {
-  const auto [code, output] = testing::run_engram_bench("eval " + arguments + " --quiet --batch-size 2 --data-dir " +
-                                                        data_dir() + " --output " + report.string());
+  const std::string common =
+      " --quiet --batch-size 2 --data-dir " + tasks::testing::datasets_dir().string() + " --output " + report.string();
+  const auto [code, output] = testing::run_engram_bench("eval " + arguments + common);
   EXPECT_EQ(code, 0) << output;
   const json loaded = testing::read_json(report);
   const auto problems = report::validate_report(loaded);
@@ -36,7 +36,7 @@ json eval_report(const std::string& arguments, const fs::path& report) {
 }
 
 TEST(CliModelWindow, PromptsCutToMaxLengthAreCountedAndFlagged) {
-  ENGRAM_REQUIRE_SHARED(testing::shared_dir() / "datasets" / "mmlu");
+  ENGRAM_REQUIRE_SHARED(tasks::testing::datasets_dir() / "mmlu");
   ScratchDir dir;
   const fs::path path = dir.path() / "cut.json";
   // Five-shot MMLU prompts run to hundreds of tokens: every one is cut to 64.
@@ -58,7 +58,7 @@ TEST(CliModelWindow, PromptsCutToMaxLengthAreCountedAndFlagged) {
 }
 
 TEST(CliModelWindow, TheWindowIsTheModelsAndRulerAboveItIsSkipped) {
-  ENGRAM_REQUIRE_SHARED(testing::shared_dir() / "datasets" / "ruler");
+  ENGRAM_REQUIRE_SHARED(tasks::testing::datasets_dir() / "ruler");
   ScratchDir dir;
   // config.json says 512: RULER's shortest length (1024) does not fit, so RULER is skipped whole.
   const json own = eval_report("--model " + tied_model() +
@@ -70,6 +70,12 @@ TEST(CliModelWindow, TheWindowIsTheModelsAndRulerAboveItIsSkipped) {
   ASSERT_EQ(own["skipped"].size(), 1u) << own["skipped"].dump();
   EXPECT_EQ(own["skipped"][0]["task"], "ruler");
   EXPECT_NE(own["skipped"][0]["reason"].get<std::string>().find("context window of 512"), std::string::npos);
+  // Rescoring from the journal skips the same lengths: the window is the one the journal recorded.
+  const json rescored = eval_report("--model " + tied_model() +
+                                        " --tasks mmlu:anatomy,ruler:niah_single_1 --limit 1 --ruler-lengths 1024 --rescore",
+                                    dir.path() / "own.json");
+  EXPECT_EQ(rescored["skipped"], own["skipped"]);
+  EXPECT_EQ(rescored["tasks"]["mmlu"]["metrics"], own["tasks"]["mmlu"]["metrics"]);
 
   // A preset's window is its config's 4096: 1024 runs, 8192 is listed as skipped with the reason.
   const json preset = eval_report("--model tiny-dense --tasks ruler:niah_single_1 --ruler-lengths 1024,8192 "
