@@ -53,8 +53,11 @@ ParameterAccounting account_parameters(const ModelConfig& c) {
     a.engram_rows_read_per_token = a.n_engram_layers * c.engram->hash.heads_per_layer();
     a.activated[ParamGroup::kEngramTables] = a.engram_rows_read_per_token * c.engram->head_dim();
   }
-  // The head matmul runs for every token, from the embedding matrix when tied.
+  // The head matmul runs for every token. With tied embeddings it uses the embedding matrix, which
+  // then counts once, as the head (the lookup is free, the matmul is not): activated never exceeds
+  // total, and both match transformers' num_parameters() for a dense model.
   a.activated[ParamGroup::kLmHead] = c.vocab_size * d;
+  if (c.tie_word_embeddings) a.activated[ParamGroup::kEmbedding] = 0;
 
   a.total_params = a.total.sum();
   a.activated_params = a.activated.sum();

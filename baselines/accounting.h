@@ -9,8 +9,9 @@
 // * Activated parameters per token, by group:
 //   - embedding: the whole V x d matrix, reported separately: "activated without token embedding"
 //     (the paper's "Activated (w/o token embed)") leaves it out, "activated" adds it back;
-//   - lm_head: V x d, always activated (with tied embeddings the head matmul reuses the embedding
-//     matrix, so it still counts here although the lm_head group holds no parameters of its own);
+//   - lm_head: V x d, always activated. With tied embeddings the head matmul reuses the embedding
+//     matrix, which is then counted once, here (the embedding group's activated count is 0 and its
+//     total holds the matrix): activated <= total, as transformers' num_parameters() counts it;
 //   - routed experts: top-k / n_routed of their total (k whole experts per MoE layer);
 //   - Engram tables: only the rows a token reads, (max_ngram-1) * n_head_per_ngram rows of
 //     head_dim = n_embed_per_ngram / n_head_per_ngram values per Engram layer (d_mem values per layer);

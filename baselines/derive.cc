@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "baselines/presets.h"
 #include "engram/primes.h"
 
 namespace engram::model {
@@ -192,6 +193,29 @@ Derivation derive_moe(const ModelConfig& with_engram, int64_t context) {
   d.derived.engram.reset();
   d.derived.moe->n_routed_experts = m.n_routed_experts + std::max<int64_t>(added, 0);
   return finish(std::move(d), context);
+}
+
+ModelConfig preset_with_engram(const std::string& preset, int64_t table_parameters) {
+  if (table_parameters <= 0) {
+    throw std::invalid_argument(preset + "+engram: the table size must be positive, got " + std::to_string(table_parameters));
+  }
+  ModelConfig config = find_preset(preset).config;
+  EngramConfig engram = *find_preset("engram-27b").config.engram;
+  std::vector<int64_t> layers;
+  for (int64_t id : engram.hash.layer_ids) {
+    if (id < config.num_hidden_layers) layers.push_back(id);
+  }
+  if (layers.empty()) layers.push_back(config.num_hidden_layers > 1 ? 1 : 0);
+  engram.hash.layer_ids = layers;
+  engram.hidden_size = static_cast<int>(config.hidden_size);
+  engram.hc_mult = static_cast<int>(config.hc_mult);
+  const int64_t orders = static_cast<int64_t>(engram.hash.engram_vocab_size.size());
+  const int64_t head_dim = engram.n_embed_per_ngram / engram.hash.n_head_per_ngram;
+  const int64_t per_base_row = static_cast<int64_t>(layers.size()) * orders * engram.hash.n_head_per_ngram * head_dim;
+  const int64_t base_rows = std::max<int64_t>(4096, (table_parameters + per_base_row - 1) / per_base_row);
+  engram.hash.engram_vocab_size.assign(static_cast<std::size_t>(orders), base_rows);
+  config.engram = engram;
+  return config;
 }
 
 }  // namespace engram::model

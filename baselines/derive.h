@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "baselines/accounting.h"
@@ -67,5 +68,13 @@ Derivation derive_engram(const ModelConfig& moe, double engram_share,
                          const std::optional<EngramLayout>& layout = std::nullopt, int64_t context = 4096);
 // From an Engram config with MoE layers back to the pure MoE of (nearly) the same total.
 Derivation derive_moe(const ModelConfig& with_engram, int64_t context = 4096);
+
+// A preset with an Engram memory added (the model spec PRESET+engram=SIZE, e.g. dense-4b+engram=20B;
+// the paper's table-4 setup, a dense backbone with a large table): Engram-27B's memory layout
+// (layers 2 and 15 where the backbone has them, else layer 1; orders 2-3, 8 heads each, d_mem 1280)
+// on the preset's hidden size and branches, the tables sized to table_parameters in all (at least
+// 4096 base rows per table). Throws std::invalid_argument for an unknown preset (listing them) or a
+// non-positive size.
+ModelConfig preset_with_engram(const std::string& preset, int64_t table_parameters);
 
 }  // namespace engram::model

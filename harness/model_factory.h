@@ -1,8 +1,7 @@
 #pragma once
-// Turns a --model spec into the model interface tasks use:
-//   PRESET        a preset from `engram-bench models`, random weights from --seed (benchmarks, smoke runs)
-//   hf:DIR        a Hugging Face-style folder (config.json, safetensors, tokenizer files)
-//   replay:FILE   answers recorded in a JSONL file (validates task pipelines without a model)
+// Turns a --model spec (harness/model/model_spec.h: PRESET[+engram=SIZE], hf:DIR, gguf:FILE,
+// replay:FILE or an installed model) into the model interface tasks use: the loaded model
+// (harness/model/model_loader.h) served by the engine, or the replay model.
 
 #include <cstdint>
 #include <functional>
@@ -25,7 +24,8 @@ struct ModelSpecOptions {
   // Auto: the largest batch the analytic memory plan (engine/memory_plan.h) fits in
   // memory_budget_bytes, or else in MemAvailable x memory_fraction.
   BatchSize batch_size;
-  int64_t max_length = 4096;
+  // The context window: unset = the model's own (model_loader.h's context_window).
+  std::optional<int64_t> max_length;
   std::optional<int64_t> memory_budget_bytes;
   double memory_fraction = 0.8;
 };
@@ -35,7 +35,8 @@ struct ModelSpecOptions {
 struct LoadedLanguageModel {
   std::unique_ptr<tasks::LanguageModel> model;
   // What a report records as model.engine: batch_size, batch_size_requested ("auto" or the
-  // number), max_length and memory_plan (null unless auto); null for models without an engine.
+  // number), max_length (the window in use), context_window (the model's), max_length_source
+  // ("model" or "--max-length") and memory_plan (null unless auto); null for models without an engine.
   nlohmann::json engine_report;
   // Models the engine runs: the batch size in use and how to change it (the determinism audit
   // reruns requests at another size). 0 and empty otherwise.

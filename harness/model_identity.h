@@ -21,8 +21,8 @@ std::string model_family(const model::ModelConfig& config);
 
 // {"spec", "family", "config_sha256", "parameters": {"total", "activated", "engram"},
 //  "checkpoint_sha256", "checkpoint_identity", "tokenizer_sha256", "weights_seed"}
-// checkpoint_dir: the folder whose *.safetensors are identified (unset for presets: the weights come
-// from weights_seed). Every byte of every weight file is hashed (model_identity_hash.h):
+// checkpoint_dir: the folder whose *.safetensors are identified, or the one weight file (GGUF) (unset
+// for presets: the weights come from weights_seed). Every byte of every weight file is hashed (model_identity_hash.h):
 // checkpoint_sha256 is the manifest's SHA-256, checkpoint_identity says the scope, the per-file
 // digests and whether they came from the cache ("source", the one field that differs between runs
 // of the same weights; model fingerprints leave it out).

@@ -130,13 +130,18 @@ nlohmann::json CheckpointDigest::to_json() const {
   return {{"scope", kCheckpointHashScope}, {"files", list}, {"source", all_cached ? "cached" : "computed"}};
 }
 
-CheckpointDigest checkpoint_digest(const fs::path& checkpoint_dir, const CheckpointDigestOptions& options) {
+CheckpointDigest checkpoint_digest(const fs::path& checkpoint, const CheckpointDigestOptions& options) {
   std::vector<fs::path> paths;
-  for (const auto& entry : fs::directory_iterator(checkpoint_dir)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".safetensors") paths.push_back(entry.path());
+  if (fs::is_regular_file(checkpoint)) {
+    paths.push_back(checkpoint);
+  } else {
+    for (const auto& entry : fs::directory_iterator(checkpoint)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".safetensors") paths.push_back(entry.path());
+    }
   }
-  if (paths.empty()) throw std::runtime_error(checkpoint_dir.string() + ": no *.safetensors files to identify");
+  if (paths.empty()) throw std::runtime_error(checkpoint.string() + ": no *.safetensors files to identify");
   std::sort(paths.begin(), paths.end());
+  const fs::path checkpoint_dir = fs::is_regular_file(checkpoint) ? checkpoint.parent_path() : checkpoint;
 
   std::optional<DigestCache> cache;
   if (options.use_cache) {

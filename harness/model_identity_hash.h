@@ -48,9 +48,9 @@ struct CheckpointDigestOptions {
   bool use_cache = true;
 };
 
-// The digest of the *.safetensors files directly in `checkpoint_dir`. Throws std::runtime_error
-// naming the folder when it holds none.
-CheckpointDigest checkpoint_digest(const std::filesystem::path& checkpoint_dir,
+// The digest of the *.safetensors files directly in `checkpoint` when it is a folder, or of the one
+// weight file it names (a GGUF file). Throws std::runtime_error naming the folder when it holds none.
+CheckpointDigest checkpoint_digest(const std::filesystem::path& checkpoint,
                                    const CheckpointDigestOptions& options = {});
 
 }  // namespace engram::harness

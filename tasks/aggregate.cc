@@ -16,18 +16,20 @@ struct SubtaskTally {
   size_t n = 0;
   size_t unparseable = 0;
   size_t truncated = 0;
+  size_t truncated_prompts = 0;
   std::map<std::string, SubtaskSummary> summary;  // metric key -> mean/stderr/n
 };
 
 nlohmann::json group_entry(const std::vector<MetricSpec>& specs, const std::vector<std::string>& members,
                            const std::map<std::string, SubtaskTally>& tallies) {
   nlohmann::json metrics = nlohmann::json::object();
-  size_t n = 0, unparseable = 0, truncated = 0;
+  size_t n = 0, unparseable = 0, truncated = 0, truncated_prompts = 0;
   for (const auto& s : members) {
     const auto& t = tallies.at(s);
     n += t.n;
     unparseable += t.unparseable;
     truncated += t.truncated;
+    truncated_prompts += t.truncated_prompts;
   }
   for (const auto& spec : specs) {
     std::vector<SubtaskSummary> parts;
@@ -48,7 +50,8 @@ nlohmann::json group_entry(const std::vector<MetricSpec>& specs, const std::vect
   return {{"n", n},
           {"subtasks", members},
           {"metrics", metrics},
-          {"counts", {{"unparseable", unparseable}, {"truncated", truncated}}}};
+          {"counts",
+           {{"unparseable", unparseable}, {"truncated", truncated}, {"truncated_prompts", truncated_prompts}}}};
 }
 
 }  // namespace
@@ -65,6 +68,7 @@ nlohmann::json aggregate_results(const Task& task, const std::vector<SampleRecor
     ++t.n;
     t.unparseable += r.unparseable ? 1 : 0;
     t.truncated += r.truncated ? 1 : 0;
+    t.truncated_prompts += r.prompt_truncated ? 1 : 0;
     for (const auto& m : r.metrics) t.values[m.metric + "," + m.filter].push_back(m.value);
   }
 
@@ -92,7 +96,10 @@ nlohmann::json aggregate_results(const Task& task, const std::vector<SampleRecor
                        {"n_total", task.subtask_size(s)},
                        {"fingerprint", task.subtask_fingerprint(s)},
                        {"metrics", metrics},
-                       {"counts", {{"unparseable", t.unparseable}, {"truncated", t.truncated}}}};
+                       {"counts",
+                        {{"unparseable", t.unparseable},
+                         {"truncated", t.truncated},
+                         {"truncated_prompts", t.truncated_prompts}}}};
   }
 
   nlohmann::json out = group_entry(specs, subtasks, tallies);

@@ -1,7 +1,8 @@
 #pragma once
 // Turns a task's per-sample records into its results: per subtask the mean and closed-form stderr
 // of each metric, and for the whole task and each of its groups the example-weighted (micro) mean
-// with lm-eval's pooled stderr. Also counts unparseable and truncated answers. The JSON layout is
+// with lm-eval's pooled stderr. Also counts unparseable and truncated answers, and prompts cut to the
+// model's window (truncated_prompts). The JSON layout is
 // documented in evaluator.h.
 
 #include <optional>

@@ -30,6 +30,13 @@ class DataMissingError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A task with nothing to evaluate on this model (every RULER length above its context window): the
+// evaluation lists it as skipped with this reason instead of failing.
+class TaskNotApplicable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // nlohmann's parse_error text without its "[json.exception...] parse error at line L, column C: "
 // prefix (callers report the position themselves, in the file's terms).
 std::string json_error_reason(const std::string& what);

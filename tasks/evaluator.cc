@@ -183,6 +183,12 @@ RequestCounts answer_all(LanguageModel* model, const std::vector<const Task*>& t
   return counts;
 }
 
+bool prompt_was_truncated(const InstanceResponse& response) {
+  if (response.generation.prompt_truncated) return true;
+  return std::any_of(response.loglikelihoods.begin(), response.loglikelihoods.end(),
+                     [](const LoglikelihoodResult& r) { return r.prompt_truncated; });
+}
+
 struct ScoredTasks {
   nlohmann::json results = nlohmann::json::object();
   nlohmann::json samples = nlohmann::json::object();
@@ -205,7 +211,8 @@ ScoredTasks score_tasks(const std::vector<const Task*>& tasks, Workload& work, c
     const Task& task = *tasks[t];
     if (options.progress) options.progress({"score", t, tasks.size(), 0});
     crash_point("score", t);
-    const std::vector<SampleRecord> records = task.score_all(work.instances[t], work.responses[t]);
+    std::vector<SampleRecord> records = task.score_all(work.instances[t], work.responses[t]);
+    for (size_t i = 0; i < records.size(); ++i) records[i].prompt_truncated = prompt_was_truncated(work.responses[t][i]);
     scored.results[task.name()] = score_task(task, records, options);
     scored.names.push_back(task.name());
     if (options.log_samples) {

@@ -27,7 +27,8 @@
 //                   "stderr_method": "pooled", "aggregation": "size_weighted_mean",
 //                   "macro_value" (unweighted mean of subtask values, for reference), "n",
 //                   "higher_is_better"}},
-//       "counts": {"unparseable": k, "truncated": k},
+//       "counts": {"unparseable": k, "truncated": k,   // truncated: generations cut at max_new_tokens
+//                  "truncated_prompts": k},              // samples whose prompt lost its oldest tokens to the window
 //       "protocol_overrides": {"max_new_tokens": N}   // only under EvaluateOptions::max_new_tokens; the
 //                                                     // fingerprint then hashes the task's and these
 //       "subtask_results": {"<subtask>": {"n", "n_total", "fingerprint",
@@ -39,7 +40,8 @@
 //   },
 //   "samples": {"<task>": [<SampleRecord::to_json()>: {"doc_id", "subtask", "doc_index", "prompt_hash",
 //                "target", "response", "filtered": {"<filter>": answer}, "metrics": {"<metric>,<filter>": v},
-//                "flags": {"unparseable", "truncated", "hit_stop"}, "tokens"}, ...]}   // when log_samples
+//                "flags": {"unparseable", "truncated", "hit_stop", "prompt_truncated"}, "tokens"}, ...]}
+//                // when log_samples
 // }
 // Values and stderrs that are undefined (no samples, n < 2) are null.
 

@@ -58,12 +58,15 @@ nlohmann::json response_to_json(const InstanceResponse& response) {
   if (!response.loglikelihoods.empty()) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& r : response.loglikelihoods) {
-      list.push_back({{"logprob", r.logprob}, {"is_greedy", r.is_greedy}, {"tokens", r.tokens}});
+      nlohmann::json entry = {{"logprob", r.logprob}, {"is_greedy", r.is_greedy}, {"tokens", r.tokens}};
+      if (r.prompt_truncated) entry["prompt_truncated"] = true;
+      list.push_back(std::move(entry));
     }
     out["loglikelihoods"] = std::move(list);
   }
   const GenerationResult& g = response.generation;
   nlohmann::json generation = {{"hit_stop", g.hit_stop}, {"truncated", g.truncated}, {"tokens", g.tokens}};
+  if (g.prompt_truncated) generation["prompt_truncated"] = true;
   if (to_valid_utf8(g.text) == g.text) {
     generation["text"] = g.text;
   } else {
@@ -77,8 +80,8 @@ InstanceResponse response_from_json(const nlohmann::json& json) {
   InstanceResponse response;
   if (json.contains("loglikelihoods")) {
     for (const auto& r : json.at("loglikelihoods")) {
-      response.loglikelihoods.push_back(
-          {r.at("logprob").get<double>(), r.at("is_greedy").get<bool>(), r.at("tokens").get<int64_t>()});
+      response.loglikelihoods.push_back({r.at("logprob").get<double>(), r.at("is_greedy").get<bool>(),
+                                         r.at("tokens").get<int64_t>(), r.value("prompt_truncated", false)});
     }
   }
   const auto& g = json.at("generation");
@@ -87,6 +90,7 @@ InstanceResponse response_from_json(const nlohmann::json& json) {
   response.generation.hit_stop = g.at("hit_stop").get<bool>();
   response.generation.truncated = g.at("truncated").get<bool>();
   response.generation.tokens = g.at("tokens").get<int64_t>();
+  response.generation.prompt_truncated = g.value("prompt_truncated", false);
   return response;
 }
 

@@ -22,6 +22,8 @@ struct LoglikelihoodResult {
   double logprob = 0;       // sum of log-probabilities of the continuation tokens
   bool is_greedy = false;   // every continuation token is the argmax given what precedes it
   int64_t tokens = 0;       // continuation length in tokens
+  // The context lost its oldest tokens to fit the model's window (lm-eval's left truncation).
+  bool prompt_truncated = false;
 };
 
 struct GenerationRequest {
@@ -39,6 +41,8 @@ struct GenerationResult {
   bool hit_stop = false;     // ended on a stop string
   bool truncated = false;    // ended on max_new_tokens (or the context limit)
   int64_t tokens = 0;        // tokens generated
+  // The prompt lost its oldest tokens so that it and max_new_tokens fit the model's window.
+  bool prompt_truncated = false;
 };
 
 class LanguageModel {

@@ -54,7 +54,11 @@ nlohmann::json SampleRecord::to_json() const {
           {"response", response},
           {"filtered", filtered_json},
           {"metrics", metrics_json},
-          {"flags", {{"unparseable", unparseable}, {"truncated", truncated}, {"hit_stop", hit_stop}}},
+          {"flags",
+           {{"unparseable", unparseable},
+            {"truncated", truncated},
+            {"hit_stop", hit_stop},
+            {"prompt_truncated", prompt_truncated}}},
           {"tokens", tokens}};
 }
 

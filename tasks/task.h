@@ -70,6 +70,9 @@ struct SampleRecord {
   bool truncated = false;    // generation hit max_new_tokens / the context limit
   bool hit_stop = false;     // generation ended on a stop string
   int64_t tokens = 0;        // generated tokens
+  // The model cut the prompt (or a choice's context) on the left to fit its window: set by the
+  // evaluator from the response, counted per task as counts.truncated_prompts.
+  bool prompt_truncated = false;
 
   // A record identifying `instance` (subtask, ids, prompt hash, target), ready for its response.
   static SampleRecord for_instance(const Instance& instance);

@@ -44,6 +44,9 @@ struct RulerOptions {
   std::optional<size_t> samples;             // samples per task per length; unset = 500 (RULER's default)
   std::optional<uint64_t> seed;              // seed of the generated prompts; unset = 42 (RULER's default)
   std::vector<std::filesystem::path> files;  // ruler_jsonl: the JSONL files upstream RULER generated
+  // The evaluated model's context window: lengths above it are left out and listed as skipped
+  // (never evaluated on a cut prompt). Unset: every length is kept.
+  std::optional<int64_t> context_window;
 };
 
 // BBH has no options of its own: each variant's shots and prompts are fixed (bbh_task.h).

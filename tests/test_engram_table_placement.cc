@@ -19,7 +19,7 @@
 #include "harness/engram_speed.h"
 #include "harness/io/hf_config.h"
 #include "harness/io/safetensors.h"
-#include "harness/model_loader.h"
+#include "harness/model/checkpoint_model.h"
 #include "harness/speed/speed_model.h"
 
 namespace engram {
@@ -148,7 +148,7 @@ TEST_F(TablePlacement, CheckpointTablesStreamIntoTheStore) {
   for (const auto& item : on_device_->named_buffers(true)) tensors.emplace_back(item.key(), item.value());
   io::write_safetensors((dir / "model.safetensors").string(), tensors);
 
-  harness::LoadedModel loaded = harness::load_causal_lm(dir.string(), harness::synthetic_lookup_table(), false);
+  harness::CheckpointModel loaded = harness::load_causal_lm(dir.string(), harness::synthetic_lookup_table(), false);
   EXPECT_EQ(loaded.engram_tables.size(), 2u);
   EXPECT_EQ(census(*loaded.model).bytes, census(*on_device_).bytes - engram_table_bytes(on_device_->engram_layers()));
   harness::speed::EngramTablePlacement placement;

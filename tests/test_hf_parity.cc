@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/io/safetensors.h"
-#include "harness/model_loader.h"
+#include "harness/model/checkpoint_model.h"
 #include "test_support.h"
 
 namespace engram {
@@ -14,7 +14,7 @@ class HfParity : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(HfParity, LogitsMatchTransformers) {
   const auto dir = testing::source_dir() / "tests/data/models" / GetParam();
-  harness::LoadedModel loaded = harness::load_causal_lm(dir.string());
+  harness::CheckpointModel loaded = harness::load_causal_lm(dir.string());
   EXPECT_TRUE(loaded.ignored_tensors.empty());
   const io::SafetensorsFile fixture = io::read_safetensors((dir / "fixture.safetensors").string());
   torch::NoGradGuard no_grad;

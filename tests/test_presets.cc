@@ -250,6 +250,10 @@ TEST(Accounting, GroupedQueryAttentionWithBiasesAndTiedHead) {
   EXPECT_EQ(a.total[ParamGroup::kLmHead], 0);
   EXPECT_EQ(a.activated[ParamGroup::kLmHead], 80);  // the tied head still runs
   EXPECT_EQ(a.total_params, 80 + 3 * 216 + 3 * 144 + 3 * 16 + 8);
+  // ... on the one matrix, counted once: a dense tied model activates exactly its parameters.
+  EXPECT_EQ(a.activated[ParamGroup::kEmbedding], 0);
+  EXPECT_EQ(a.activated_params, a.total_params);
+  EXPECT_EQ(a.activated_params_without_embedding, a.total_params);
   EXPECT_FALSE(a.rho);
   EXPECT_EQ(kv_cache_elements_per_token(c), 3 * 2 * 1 * 4);
   bool has_lm_head = false;

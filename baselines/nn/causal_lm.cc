@@ -102,6 +102,26 @@ std::vector<Engram> CausalLMImpl::engram_layers() const {
   return out;
 }
 
+std::optional<int64_t> CausalLMImpl::required_pad_id() const {
+  if (config_.engram) return config_.engram->hash.pad_id;
+  return std::nullopt;
+}
+
+c10::Device CausalLMImpl::device() const { return model->embed_tokens->weight.device(); }
+
+at::ScalarType CausalLMImpl::dtype() const { return model->embed_tokens->weight.scalar_type(); }
+
+nlohmann::json CausalLMImpl::describe() const {
+  int64_t parameters = 0;
+  for (const auto& p : this->parameters()) parameters += p.numel();
+  return {{"model_type", config_.model_type},
+          {"module_parameters", parameters},
+          {"dtype", std::string(c10::toString(dtype()))},
+          {"device", device().str()},
+          {"hc_mult", config_.hc_mult},
+          {"engram", config_.engram.has_value()}};
+}
+
 void CausalLMImpl::attach_engram_tables(std::shared_ptr<TableStore> store) {
   engram_tables_attached_ = store != nullptr;
   for (Engram engram_layer : engram_layers()) engram_layer->attach_table_store(store);

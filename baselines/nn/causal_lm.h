@@ -10,7 +10,10 @@
 #include <torch/nn/modules/linear.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "baselines/model_config.h"
 #include "baselines/nn/decoder_layer.h"
@@ -66,6 +69,16 @@ class CausalLMImpl : public torch::nn::Module {
 
   const ModelConfig& config() const { return config_; }
   const std::shared_ptr<const NgramHashMapping>& hashing() const { return hashing_; }
+
+  // The token id padding must use, if the model needs one: Engram's hash pad id (hashing then sees
+  // padding as a sequence start). Without Engram any id does, since padding is masked.
+  std::optional<int64_t> required_pad_id() const;
+  // Where and in what type the weights are (the token embedding's, as every weight is moved together).
+  c10::Device device() const;
+  at::ScalarType dtype() const;
+  // What reports record about the module: {"model_type", "module_parameters", "dtype", "device",
+  // "hc_mult", "engram"}.
+  nlohmann::json describe() const;
 
   DecoderModel model{nullptr};
   torch::nn::Linear lm_head{nullptr};  // null when tie_word_embeddings

@@ -120,7 +120,9 @@ int run_eval(EvalOptions options) {
 void add_eval_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& actions) {
   auto options = std::make_shared<EvalOptions>();
   CLI::App* eval = app.add_subcommand("eval", "Evaluate a model on benchmark tasks");
-  eval->add_option("--model", options->model, "PRESET | hf:DIR | replay:FILE")->required();
+  eval->add_option("--model", options->model,
+                   "PRESET[+engram=SIZE] | hf:DIR | gguf:FILE | replay:FILE | an installed model (smollm2-135m)")
+      ->required();
   eval->add_option("--tasks", options->tasks, "comma-separated tasks, e.g. bbh_cot_fewshot:navigate,mmlu:stem")
       ->required();
   eval->add_option("--data-dir", options->data_dir, "dataset folder (default: $ENGRAM_DATA, else ../shared/datasets)");
@@ -135,7 +137,8 @@ void add_eval_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& 
   eval->add_option("--max-new-tokens", options->max_new_tokens,
                    "cap every generation budget (quick runs; recorded as a protocol override)")
       ->check(CLI::PositiveNumber);
-  eval->add_option("--ruler-lengths", options->ruler_lengths, "RULER context lengths in tokens (default 4096)")
+  eval->add_option("--ruler-lengths", options->ruler_lengths,
+                   "RULER context lengths in tokens (default 4096; those above the context window are skipped)")
       ->delimiter(',');
   eval->add_option("--ruler-samples", options->ruler_samples, "RULER samples per task and length (default 500)")
       ->check(CLI::PositiveNumber);
@@ -165,7 +168,9 @@ void add_eval_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& 
                    "rerun the first N requests of each kind at another batch size (1, or 4 when the run used 1) "
                    "and report flips")
       ->check(CLI::PositiveNumber);
-  eval->add_option("--max-length", options->spec.max_length, "context window in tokens")->capture_default_str()
+  eval->add_option("--max-length", options->spec.max_length,
+                   "context window in tokens (default: the model's own, max_position_embeddings or the GGUF "
+                   "context_length; RULER lengths above it are skipped)")
       ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
   actions.emplace_back(eval, [options] { return run_eval(*options); });
 }

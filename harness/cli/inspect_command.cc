@@ -2,11 +2,14 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/commands.h"
 #include "harness/cli/inspect_gguf.h"
+#include "harness/cli/inspect_model.h"
 #include "harness/io/checkpoint.h"
 #include "harness/io/checkpoint_summary.h"
 #include "harness/io/hf_config.h"
@@ -18,6 +21,8 @@ namespace fs = std::filesystem;
 
 struct InspectOptions {
   std::string path;
+  std::string model;  // --model SPEC: the loaded model instead of a checkpoint's files
+  std::string tokenizer;
   bool json = false;
   bool list_tensors = true;
 };
@@ -104,11 +109,26 @@ void add_inspect_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>
   auto options = std::make_shared<InspectOptions>();
   CLI::App* inspect = app.add_subcommand(
       "inspect", "Print a checkpoint's (safetensors or GGUF) tensors, dtypes, shapes, parameter counts by group and its config.json");
-  inspect->add_option("path", options->path, "checkpoint folder, index file, .safetensors or .gguf file")
-      ->required()->check(CLI::ExistingPath);
+  auto* path = inspect->add_option("path", options->path, "checkpoint folder, index file, .safetensors or .gguf file")
+                   ->check(CLI::ExistingPath);
+  auto* model = inspect->add_option("--model", options->model,
+                                    "load a model spec instead (PRESET[+engram=SIZE] | hf:DIR | gguf:FILE | smollm2-135m) "
+                                    "and print its config, context window, parameter counts and identity")
+                    ->excludes(path);
+  path->excludes(model);
+  inspect->add_option("--tokenizer", options->tokenizer, "with --model: tokenizer folder (default: the model's)")
+      ->needs(model);
   inspect->add_flag("--json", options->json, "machine-readable output");
   inspect->add_flag("!--no-tensors", options->list_tensors, "omit the per-tensor list");
-  actions.emplace_back(inspect, [options] { return run_inspect(*options); });
+  actions.emplace_back(inspect, [options] {
+    if (!options->model.empty()) {
+      return inspect_model(options->model,
+                           options->tokenizer.empty() ? std::nullopt : std::optional<std::string>(options->tokenizer),
+                           options->json);
+    }
+    if (options->path.empty()) throw std::invalid_argument("inspect: give a checkpoint path or --model SPEC");
+    return run_inspect(*options);
+  });
 }
 
 }  // namespace engram::cli

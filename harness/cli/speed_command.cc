@@ -92,7 +92,7 @@ void add_speed_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   auto& s = o->sweep;
   CLI::App* cmd = app.add_subcommand("speed", "Prefill/decode throughput and latency sweeps (llama-bench style) "
                                               "and the paper's table-4 workload (--workload nano-vllm)");
-  cmd->add_option("--model", o->models, "PRESET | hf:DIR, comma-separated")->required();
+  cmd->add_option("--model", o->models, "PRESET[+engram=SIZE] | hf:DIR | gguf:FILE | an installed model (smollm2-135m), comma-separated")->required();
   cmd->add_option("--batch", o->batches, "sequences per batch, comma-separated; auto = the memory plan's choice")
       ->capture_default_str();
   cmd->add_option("--prompt-tokens", o->prompt_tokens, "prompt lengths, comma-separated")->capture_default_str();

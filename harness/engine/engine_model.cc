@@ -36,29 +36,18 @@ int64_t EngineModel::prefix_token() const {
 }
 
 int64_t EngineModel::pad_token() const {
-  // An Engram model must pad with its hash pad id: hashing then sees padding as a sequence start.
-  const auto& config = model_->config();
-  if (config.engram) return config.engram->hash.pad_id;
+  if (const auto required = model_->required_pad_id()) return *required;
   if (tokenizer_->pad_id()) return *tokenizer_->pad_id();
   return prefix_token();
 }
 
 nlohmann::json EngineModel::describe() const {
-  const auto& config = model_->config();
-  int64_t parameters = 0;
-  for (const auto& p : model_->parameters()) parameters += p.numel();
-  const at::Tensor any = model_->model->embed_tokens->weight;
-  nlohmann::json out = {{"name", options_.name},
-                        {"model_type", config.model_type},
-                        {"module_parameters", parameters},
-                        {"dtype", std::string(c10::toString(any.scalar_type()))},
-                        {"device", any.device().str()},
-                        {"hc_mult", config.hc_mult},
-                        {"engram", config.engram.has_value()},
-                        {"batch_size", options_.batch_size},
-                        {"max_length", options_.max_length},
-                        {"add_bos", options_.add_bos},
-                        {"tokenizer_vocab_size", tokenizer_->vocab_size()}};
+  nlohmann::json out = model_->describe();
+  out["name"] = options_.name;
+  out["batch_size"] = options_.batch_size;
+  out["max_length"] = options_.max_length;
+  out["add_bos"] = options_.add_bos;
+  out["tokenizer_vocab_size"] = tokenizer_->vocab_size();
   for (const auto& [key, value] : options_.identity.items()) out[key] = value;
   return out;
 }
@@ -103,7 +92,10 @@ std::vector<tasks::LoglikelihoodResult> EngineModel::score_tokens(const std::vec
     std::vector<int64_t> whole = r.context;
     whole.insert(whole.end(), r.continuation.begin(), r.continuation.end());
     const std::size_t window = static_cast<std::size_t>(options_.max_length) + 1;
-    if (whole.size() > window) whole.erase(whole.begin(), whole.end() - static_cast<std::ptrdiff_t>(window));
+    if (whole.size() > window) {
+      whole.erase(whole.begin(), whole.end() - static_cast<std::ptrdiff_t>(window));
+      results[i].prompt_truncated = true;  // counted per task in the report (truncated_prompts)
+    }
     whole.pop_back();
     auto [it, inserted] = index.emplace(whole, inputs.size());
     if (inserted) inputs.push_back({std::move(whole), {}});
@@ -118,7 +110,7 @@ std::vector<tasks::LoglikelihoodResult> EngineModel::score_tokens(const std::vec
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return inputs[a].tokens.size() > inputs[b].tokens.size(); });
   torch::NoGradGuard no_grad;
-  const auto device = model_->model->embed_tokens->weight.device();
+  const auto device = model_->device();
   for (std::size_t start = 0; start < order.size(); start += static_cast<std::size_t>(options_.batch_size)) {
     const std::size_t end = std::min(order.size(), start + static_cast<std::size_t>(options_.batch_size));
     const int64_t width = static_cast<int64_t>(inputs[order[start]].tokens.size());
@@ -151,7 +143,9 @@ std::vector<tasks::LoglikelihoodResult> EngineModel::score_tokens(const std::vec
           sum += log_probs[position][target].item<double>();
           is_greedy = is_greedy && greedy[position].item<int64_t>() == target;
         }
-        results[r] = {sum, is_greedy, static_cast<int64_t>(continuation.size())};
+        results[r].logprob = sum;
+        results[r].is_greedy = is_greedy;
+        results[r].tokens = static_cast<int64_t>(continuation.size());
       }
     }
   }
@@ -249,18 +243,20 @@ std::vector<tasks::GenerationResult> EngineModel::generate_until(const std::vect
 
 std::vector<tasks::GenerationResult> EngineModel::generate_batch(const std::vector<const tasks::GenerationRequest*>& batch) {
   torch::NoGradGuard no_grad;
-  const auto device = model_->model->embed_tokens->weight.device();
+  const auto device = model_->device();
   const int64_t rows = static_cast<int64_t>(batch.size());
   int64_t budget = 0;
   for (const auto* r : batch) budget = std::max(budget, r->max_new_tokens);
   std::vector<std::vector<int64_t>> prompts;
+  std::vector<bool> prompt_truncated;
   int64_t width = 0;
   for (const auto* r : batch) {
     std::vector<int64_t> ids = encode(r->context);
     if (ids.empty()) ids = {prefix_token()};
     // Keep the most recent tokens so that prompt and generation fit the window.
     const int64_t keep = std::max<int64_t>(1, options_.max_length - r->max_new_tokens);
-    if (static_cast<int64_t>(ids.size()) > keep) ids.erase(ids.begin(), ids.end() - keep);
+    prompt_truncated.push_back(static_cast<int64_t>(ids.size()) > keep);  // counted in the report
+    if (prompt_truncated.back()) ids.erase(ids.begin(), ids.end() - keep);
     width = std::max<int64_t>(width, static_cast<int64_t>(ids.size()));
     prompts.push_back(std::move(ids));
   }
@@ -288,6 +284,7 @@ std::vector<tasks::GenerationResult> EngineModel::generate_batch(const std::vect
   std::vector<std::vector<int64_t>> generated(static_cast<std::size_t>(rows));
   std::vector<tasks::GenerationResult> results(static_cast<std::size_t>(rows));
   std::vector<bool> done(static_cast<std::size_t>(rows), false);
+  for (int64_t row = 0; row < rows; ++row) results[row].prompt_truncated = prompt_truncated[row];
   for (int64_t step = 0; step < budget; ++step) {
     at::Tensor tokens = at::empty({rows, 1}, at::kLong);
     for (int64_t row = 0; row < rows; ++row) {

@@ -1,8 +1,8 @@
 #pragma once
-// The model a speed measurement runs: a preset with seeded random weights (PRESET+engram=SIZE adds
-// an Engram memory of SIZE table parameters, e.g. dense-4b+engram=20B), or hf:DIR with its
-// checkpoint, cast to the requested dtype and moved to the device. Engram models hash through a
-// compression table: the tokenizer's when one is found, else a stand-in of the DeepSeek-V3 shape.
+// The model a speed measurement runs, from any --model spec the loader takes (harness/model/:
+// PRESET[+engram=SIZE] with seeded random weights, hf:DIR, gguf:FILE, an installed model), cast to
+// the requested dtype and moved to the device. Engram models hash through a compression table: the
+// tokenizer's when one is found, else a stand-in of the DeepSeek-V3 shape.
 // With a host or disk table placement an Engram model's tables never reach the device
 // (speed_model_tables.h): only gathered rows and the hot-row cache do.
 

@@ -47,7 +47,7 @@ struct PlacedTables {
 std::shared_ptr<PlacedTables> place_engram_tables(model::CausalLM& model, const EngramTablePlacement& placement,
                                                   const TableRowSource& source);
 
-// Rows of tables a checkpoint holds (harness/model_loader.h's LoadedModel::engram_tables).
+// Rows of tables a checkpoint holds (harness/model/model_loader.h's LoadedModel::engram_tables).
 TableRowSource checkpoint_rows(std::map<int64_t, at::Tensor> tables);
 
 // Peak resident memory of this process so far (VmHWM), in bytes; 0 where /proc is missing.

@@ -210,6 +210,10 @@ nlohmann::json RulerTask::subtask_protocol(const std::string& subtask) const {
   return out;
 }
 
+std::vector<int64_t> requested_lengths(const RulerOptions& options) {
+  return options.lengths.empty() ? RulerTaskConfig{}.lengths : options.lengths;
+}
+
 std::unique_ptr<RulerTask> make_ruler_task(const CommonTaskOptions& common, const RulerOptions& options) {
   std::map<std::string, std::vector<std::string>> groups;
   for (const auto& c : ruler_categories()) groups[c.name] = c.tasks;
@@ -223,7 +227,21 @@ std::unique_ptr<RulerTask> make_ruler_task(const CommonTaskOptions& common, cons
   }
 
   RulerTaskConfig config;
-  if (!options.lengths.empty()) config.lengths = options.lengths;
+  RulerTask::Skipped skipped;
+  config.lengths.clear();
+  for (int64_t length : requested_lengths(options)) {
+    if (options.context_window && length > *options.context_window) {
+      skipped.emplace_back("all@" + std::to_string(length),
+                           std::to_string(length) + " tokens exceed the model's context window of " +
+                               std::to_string(*options.context_window) + " (not evaluated on a cut prompt)");
+    } else {
+      config.lengths.push_back(length);
+    }
+  }
+  if (config.lengths.empty()) {
+    throw TaskNotApplicable("every RULER length exceeds the model's context window of " +
+                            std::to_string(*options.context_window) + " tokens");
+  }
   if (options.samples) config.num_samples = *options.samples;
   if (options.seed) config.seed = *options.seed;
   if (common.encode) {
@@ -237,7 +255,6 @@ std::unique_ptr<RulerTask> make_ruler_task(const CommonTaskOptions& common, cons
   auto sources = std::make_shared<const RulerSources>(load_ruler_sources(common.data_dir));
 
   std::map<std::string, QaData> qa;
-  RulerTask::Skipped skipped;
   for (const auto& task : selected) {
     const auto& spec = spec_of(task);
     if (spec.family != Family::qa) {

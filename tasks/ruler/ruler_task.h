@@ -14,8 +14,8 @@
 // Skipped subtasks: qa_1/qa_2 need user-supplied SQuAD/HotpotQA files. Selected by name (or as
 // the QA category) without their file they raise DataMissingError; when the whole benchmark is
 // selected they are left out, listed by skipped_subtasks() with the reason, and the per-length
-// average is then named "all_without_qa@L". Skips are part of the protocol, so they change the
-// fingerprint.
+// average is then named "all_without_qa@L". Lengths above the model's context window are skipped
+// too ("all@L"). Skips are part of the protocol, so they change the fingerprint.
 
 #include <cstdint>
 #include <map>
@@ -80,6 +80,11 @@ class RulerTask : public Task {
 };
 
 // The registry factory: reads the sources and QA files, applies the selection and the skip rules.
+// Lengths above options.context_window are skipped as "all@<length>"; when none is left it throws
+// TaskNotApplicable.
 std::unique_ptr<RulerTask> make_ruler_task(const CommonTaskOptions& common, const RulerOptions& options);
+
+// The lengths a RULER task built from `options` would generate (RULER's default when none are given).
+std::vector<int64_t> requested_lengths(const RulerOptions& options);
 
 }  // namespace engram::tasks::ruler

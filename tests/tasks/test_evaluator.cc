@@ -2,10 +2,13 @@
 // documented JSON layout, and stderrs in the results that follow lm-eval's formulas.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "tasks/bbh_task.h"
 #include "tasks/evaluator.h"
+#include "tasks/forwarding_model.h"
 #include "tasks/mmlu_task.h"
 #include "tasks/oracle_model.h"
 #include "tasks/stats.h"
@@ -188,6 +191,71 @@ TEST(Evaluator, AGenerationCapIsAppliedAndChangesTheFingerprint) {
   const auto& result = quick["results"]["bbh_cot_fewshot"];
   EXPECT_EQ(result["protocol_overrides"]["max_new_tokens"], 16);
   EXPECT_NE(result["fingerprint"], standard["results"]["bbh_cot_fewshot"]["fingerprint"]);
+}
+
+// A model that cuts contexts longer than `limit` characters, as the engine cuts prompts longer than
+// its window, and says so on the result.
+class WindowedModel : public ForwardingModel {
+ public:
+  WindowedModel(LanguageModel& inner, size_t limit) : ForwardingModel(inner), limit_(limit) {}
+  std::vector<LoglikelihoodResult> loglikelihood(const std::vector<LoglikelihoodRequest>& requests) override {
+    auto results = ForwardingModel::loglikelihood(requests);
+    for (size_t i = 0; i < requests.size(); ++i) results[i].prompt_truncated = requests[i].context.size() > limit_;
+    return results;
+  }
+  std::vector<GenerationResult> generate_until(const std::vector<GenerationRequest>& requests) override {
+    auto results = ForwardingModel::generate_until(requests);
+    for (size_t i = 0; i < requests.size(); ++i) results[i].prompt_truncated = requests[i].context.size() > limit_;
+    return results;
+  }
+
+ private:
+  size_t limit_;
+};
+
+TEST(Evaluator, PromptsCutToTheWindowAreCountedPerTaskSubtaskAndSample) {
+  const BbhTask bbh(bbh_config(BbhVariant::cot_fewshot), {fruit("alpha"), fruit("beta")});
+  const MmluTask mmlu(MmluTaskConfig{}, {subject("anatomy", 6), subject("philosophy", 4)});
+  auto oracle = half_right_model(bbh);
+  // The median context length: about half of each task's prompts are over it.
+  std::vector<size_t> lengths;
+  for (const Task* task : std::vector<const Task*>{&bbh, &mmlu}) {
+    for (const auto& inst : task->instances(std::nullopt)) lengths.push_back(inst.context.size());
+  }
+  std::sort(lengths.begin(), lengths.end());
+  const size_t limit = lengths[lengths.size() / 2];
+  std::map<std::string, size_t> expected;  // subtask -> prompts over the limit
+  size_t expected_bbh = 0, expected_mmlu = 0;
+  for (const auto& inst : bbh.instances(std::nullopt)) {
+    expected[inst.subtask] += inst.context.size() > limit;
+    expected_bbh += inst.context.size() > limit;
+  }
+  for (const auto& inst : mmlu.instances(std::nullopt)) {
+    expected[inst.subtask] += inst.context.size() > limit;
+    expected_mmlu += inst.context.size() > limit;
+  }
+  ASSERT_GT(expected_bbh + expected_mmlu, 0u);
+  ASSERT_LT(expected_bbh + expected_mmlu, lengths.size());
+
+  WindowedModel model(oracle, limit);
+  EvaluateOptions options;
+  options.log_samples = true;
+  const auto out = evaluate(model, std::vector<const Task*>{&bbh, &mmlu}, options);
+  EXPECT_EQ(out["results"]["bbh_cot_fewshot"]["counts"]["truncated_prompts"], expected_bbh);
+  EXPECT_EQ(out["results"]["mmlu"]["counts"]["truncated_prompts"], expected_mmlu);
+  for (const char* task : {"bbh_cot_fewshot", "mmlu"}) {
+    for (const auto& [subtask, result] : out["results"][task]["subtask_results"].items()) {
+      EXPECT_EQ(result["counts"]["truncated_prompts"], expected[subtask]) << subtask;
+    }
+  }
+  size_t flagged = 0;
+  for (const char* task : {"bbh_cot_fewshot", "mmlu"}) {
+    for (const auto& sample : out["samples"][task]) flagged += sample["flags"]["prompt_truncated"].get<bool>();
+  }
+  EXPECT_EQ(flagged, expected_bbh + expected_mmlu);
+  // Nothing cut, nothing counted.
+  const auto whole = evaluate(oracle, std::vector<const Task*>{&bbh, &mmlu});
+  EXPECT_EQ(whole["results"]["mmlu"]["counts"]["truncated_prompts"], 0);
 }
 
 }  // namespace

@@ -100,6 +100,16 @@ TEST(Journal, ResponsesRoundTripExactly) {
   EXPECT_EQ(back.generation.text, r.generation.text);
   EXPECT_TRUE(back.generation.hit_stop);
   EXPECT_EQ(back.generation.tokens, 9);
+  EXPECT_FALSE(back.generation.prompt_truncated);
+  EXPECT_FALSE(back.loglikelihoods[0].prompt_truncated);
+
+  // Prompts the model cut to its window stay counted after a resume or a rescore.
+  r.loglikelihoods[1].prompt_truncated = true;
+  r.generation.prompt_truncated = true;
+  const InstanceResponse cut = response_from_json(nlohmann::json::parse(response_to_json(r).dump()));
+  EXPECT_FALSE(cut.loglikelihoods[0].prompt_truncated);
+  EXPECT_TRUE(cut.loglikelihoods[1].prompt_truncated);
+  EXPECT_TRUE(cut.generation.prompt_truncated);
 }
 
 TEST(Journal, ResumeAfterACrashAtEveryChunkGivesTheUninterruptedResults) {

@@ -193,6 +193,29 @@ TEST(Ruler, WithoutATokenizerListingWorksAndInstancesExplain) {
   }
 }
 
+TEST(Ruler, LengthsAboveTheModelsWindowAreSkippedWithTheReasonNeverCut) {
+  REQUIRE_RULER_DATA();
+  TaskOptions options = options_with_tokenizer({1024, 4096, 8192}, 1);
+  options.selection = {"niah_single_1"};
+  options.ruler.context_window = 4096;  // a length equal to the window fits
+  const auto task = make_ruler_task(options, options.ruler);
+  EXPECT_EQ(task->subtasks(), (std::vector<std::string>{"niah_single_1@1024", "niah_single_1@4096"}));
+  ASSERT_EQ(task->skipped_subtasks().size(), 1u);
+  EXPECT_EQ(task->skipped_subtasks()[0].first, "all@8192");
+  EXPECT_NE(task->skipped_subtasks()[0].second.find("context window of 4096"), std::string::npos);
+  EXPECT_EQ(task->protocol()["lengths"], (nlohmann::json{1024, 4096}));
+  for (const auto& sample : task->generate_samples("niah_single_1@4096", 1)) EXPECT_LE(sample.length, 4096);
+
+  options.ruler.context_window = 1000;  // below RULER's shortest length: nothing to evaluate
+  try {
+    make_ruler_task(options, options.ruler);
+    FAIL() << "RULER built although every length exceeds the window";
+  } catch (const TaskNotApplicable& e) {
+    EXPECT_NE(std::string(e.what()).find("context window of 1000"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(requested_lengths(RulerOptions{}), (std::vector<int64_t>{4096}));
+}
+
 TEST(Ruler, MissingQaDataIsSkippedOrReportedWithHowToGetIt) {
   REQUIRE_RULER_DATA();
   ScratchDir dir;  // a data dir with the RULER sources but no QA files

@@ -1,4 +1,4 @@
-#include "harness/model_loader.h"
+#include "harness/model/checkpoint_model.h"
 
 #include <filesystem>
 #include <regex>
@@ -6,21 +6,16 @@
 #include "engram/state_dict.h"
 #include "harness/io/checkpoint.h"
 #include "harness/io/hf_config.h"
+#include "harness/model/engram_hashing.h"
 
 namespace engram::harness {
 
-LoadedModel load_causal_lm(const std::string& path, const std::vector<int64_t>& lookup_table, bool tables_in_module) {
+CheckpointModel load_causal_lm(const std::string& path, const std::vector<int64_t>& lookup_table,
+                               bool tables_in_module) {
   model::ModelConfig config = io::load_hf_config(path);
   if (config.engram) config.engram->table_in_module = tables_in_module;
-  std::shared_ptr<const NgramHashMapping> hashing;
-  if (config.engram) {
-    if (lookup_table.empty()) {
-      throw std::invalid_argument(path + ": an Engram model needs its tokenizer's compression table");
-    }
-    hashing = std::make_shared<const NgramHashMapping>(config.engram->hash, lookup_table);
-  }
-  LoadedModel loaded;
-  loaded.model = model::CausalLM(config, hashing);
+  CheckpointModel loaded;
+  loaded.model = model::CausalLM(config, engram_hash_mapping(config, lookup_table, path));
   const io::Checkpoint checkpoint = io::Checkpoint::open(path);
   // DeepSeek-V3 checkpoints carry multi-token-prediction layers after the last decoder layer;
   // transformers skips them and so do we.

@@ -11,7 +11,7 @@
 
 namespace engram::harness {
 
-struct LoadedModel {
+struct CheckpointModel {
   model::CausalLM model{nullptr};
   std::vector<std::string> ignored_tensors;  // e.g. multi-token-prediction layers past the last layer
   // With tables_in_module false: each Engram layer's table as the checkpoint holds it (a view of
@@ -21,7 +21,8 @@ struct LoadedModel {
 
 // lookup_table: raw -> compressed ids for Engram models (ignored otherwise). tables_in_module false
 // builds the Engram layers without their tables (they go to a host or disk table store instead).
-LoadedModel load_causal_lm(const std::string& path, const std::vector<int64_t>& lookup_table = {},
+// Used by the model loader (model_loader.h), which picks the tokenizer.
+CheckpointModel load_causal_lm(const std::string& path, const std::vector<int64_t>& lookup_table = {},
                            bool tables_in_module = true);
 
 }  // namespace engram::harness
