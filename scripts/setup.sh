@@ -12,7 +12,7 @@ cd "$root"
 debs=(build-essential cmake ninja-build ccache pkg-config python3-venv
       nlohmann-json3-dev libcli11-dev libicu-dev libfmt-dev
       libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
-      libcurl4-openssl-dev libxxhash-dev)
+      libcurl4-openssl-dev libxxhash-dev libgloo-dev)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,26 @@
+#include "baselines/nn/model_sharding.h"
+
+#include "engram/sharded_table_store.h"
+
+namespace engram::model {
+
+ShardedParts shard_model(CausalLM& model, const std::shared_ptr<RankExchange>& exchange, c10::Device exchange_device,
+                         const TableRowSource& engram_rows) {
+  ShardedParts parts;
+  for (int64_t index = 0; index < static_cast<int64_t>(model->model->layers->size()); ++index) {
+    auto& layer = *model->model->layers[index]->as<DecoderLayerImpl>();
+    if (!layer.moe_mlp) continue;
+    layer.moe_mlp->shard_experts(exchange, "layer " + std::to_string(index) + " moe");
+    parts.moe_layers += 1;
+    parts.experts_per_rank = static_cast<int64_t>(layer.moe_mlp->experts->size());
+  }
+  const std::vector<Engram> engram_layers = model->engram_layers();
+  if (!engram_layers.empty()) {
+    model->attach_engram_tables(make_sharded_table_store(engram_layers, exchange, engram_rows, exchange_device));
+    for (const Engram& layer : engram_layers) layer->multi_head_embedding->release_table();
+    parts.engram_layers = static_cast<int64_t>(engram_layers.size());
+  }
+  return parts;
+}
+
+}  // namespace engram::model

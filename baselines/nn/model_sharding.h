@@ -1,0 +1,29 @@
+#pragma once
+// One model spread over the ranks of a c10d process group, for models that do not fit one device:
+// routed experts split across ranks (MoeImpl::shard_experts) and every Engram table's rows split
+// across ranks (engram/sharded_table_store.h). Attention, dense FFNs, shared experts, gates,
+// embeddings and the head stay replicated. Each rank runs its own tokens; every forward is a
+// collective, so all ranks must call forward the same number of times. Logits equal the
+// single-process model's.
+
+#include <memory>
+
+#include "baselines/nn/causal_lm.h"
+#include "engram/engram_tables.h"
+#include "engram/rank_exchange.h"
+
+namespace engram::model {
+
+struct ShardedParts {
+  int64_t moe_layers = 0;       // MoE layers whose experts were split
+  int64_t experts_per_rank = 0;  // routed experts each rank keeps (per MoE layer)
+  int64_t engram_layers = 0;     // Engram layers whose tables were split
+};
+
+// Shards `model` in place. Engram rows come from `engram_rows` (e.g. initial_rows or a checkpoint's
+// rows) or, without it, from the modules' own tables, which are then freed. The table shards live on
+// `exchange_device` (CPU for Gloo, the rank's GPU for NCCL).
+ShardedParts shard_model(CausalLM& model, const std::shared_ptr<RankExchange>& exchange,
+                         c10::Device exchange_device, const TableRowSource& engram_rows = {});
+
+}  // namespace engram::model
