@@ -59,13 +59,6 @@ void MultiHeadEmbeddingImpl::attach_table_store(std::shared_ptr<TableStore> stor
   store_layer_id_ = layer_id;
 }
 
-void MultiHeadEmbeddingImpl::release_table() {
-  if (!holds_table()) return;
-  dtype_ = embedding->weight.scalar_type();
-  unregister_module("embedding");
-  embedding = nullptr;
-}
-
 torch::Tensor MultiHeadEmbeddingImpl::forward(const torch::Tensor& hash_ids) {
   if (table_store_) {
     torch::Tensor rows = table_store_->gather(store_layer_id_, hash_ids);

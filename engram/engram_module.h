@@ -48,9 +48,6 @@ class MultiHeadEmbeddingImpl : public torch::nn::Module {
   // keeps its name and contents; null detaches.
   void attach_table_store(std::shared_ptr<TableStore> store, int64_t layer_id);
   const std::shared_ptr<TableStore>& table_store() const { return table_store_; }
-  // Frees the module's own table once a store holds its rows (a sharded store keeps only this
-  // rank's share): the module is then what allocate_table = false builds.
-  void release_table();
   bool holds_table() const { return !embedding.is_empty(); }
   int64_t table_rows() const { return table_rows_; }
   int64_t head_dim() const { return head_dim_; }

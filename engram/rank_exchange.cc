@@ -9,8 +9,10 @@
 
 namespace engram {
 
-RankExchange::RankExchange(c10::intrusive_ptr<c10d::Backend> backend) : backend_(std::move(backend)) {
+RankExchange::RankExchange(c10::intrusive_ptr<c10d::Backend> backend, Wait wait)
+    : backend_(std::move(backend)), wait_(std::move(wait)) {
   if (!backend_) throw std::invalid_argument("RankExchange needs a c10d backend");
+  if (!wait_) wait_ = [](const c10::intrusive_ptr<c10d::Work>& work, const std::string&) { work->wait(); };
   rank_ = backend_->getRank();
   world_size_ = backend_->getSize();
 }
@@ -29,7 +31,7 @@ std::vector<int64_t> RankExchange::exchange_counts(const std::vector<int64_t>& s
   at::Tensor recv = at::empty_like(send);
   std::vector<int64_t> splits(static_cast<size_t>(world_size_), per_rank);
   const auto start = std::chrono::steady_clock::now();
-  backend_->all_to_all_single(recv, send, splits, splits)->wait();
+  wait_(backend_->all_to_all_single(recv, send, splits, splits), label + " (counts)");
   record(label, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0);
   return std::vector<int64_t>(recv.data_ptr<int64_t>(), recv.data_ptr<int64_t>() + recv.numel());
 }
@@ -47,7 +49,7 @@ at::Tensor RankExchange::exchange_rows(const at::Tensor& rows, const std::vector
   at::Tensor output = at::empty(out_shape, input.options());
   std::vector<int64_t> input_splits = send_counts, output_splits = recv_counts;
   const auto start = std::chrono::steady_clock::now();
-  backend_->all_to_all_single(output, input, output_splits, input_splits)->wait();
+  wait_(backend_->all_to_all_single(output, input, output_splits, input_splits), label);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int64_t row_bytes = input.numel() == 0 ? 0 : input.nbytes() / input.size(0);
   record(label, seconds, (sending - send_counts[static_cast<size_t>(rank_)]) * row_bytes);

@@ -9,6 +9,7 @@
 #include <c10/util/intrusive_ptr.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -16,6 +17,7 @@
 
 namespace c10d {
 class Backend;
+class Work;
 }
 
 namespace engram {
@@ -28,7 +30,10 @@ struct ExchangeTiming {
 
 class RankExchange {
  public:
-  explicit RankExchange(c10::intrusive_ptr<c10d::Backend> backend);
+  // Waits for an issued all-to-all; the launcher's may turn a dead peer into an error naming it.
+  using Wait = std::function<void(const c10::intrusive_ptr<c10d::Work>& work, const std::string& what)>;
+  // Without `wait`, the backend's own Work::wait.
+  explicit RankExchange(c10::intrusive_ptr<c10d::Backend> backend, Wait wait = {});
   ~RankExchange();
   RankExchange(const RankExchange&) = delete;
   RankExchange& operator=(const RankExchange&) = delete;
@@ -53,6 +58,7 @@ class RankExchange {
   void record(const std::string& label, double seconds, int64_t bytes_sent);
 
   c10::intrusive_ptr<c10d::Backend> backend_;
+  Wait wait_;
   int rank_ = 0;
   int world_size_ = 1;
   mutable std::mutex mutex_;

@@ -17,7 +17,14 @@ ShardedParts shard_model(CausalLM& model, const std::shared_ptr<RankExchange>& e
   const std::vector<Engram> engram_layers = model->engram_layers();
   if (!engram_layers.empty()) {
     model->attach_engram_tables(make_sharded_table_store(engram_layers, exchange, engram_rows, exchange_device));
-    for (const Engram& layer : engram_layers) layer->multi_head_embedding->release_table();
+    // The store holds this rank's share; the module's full copy goes (it then looks as one built
+    // without its table, whose dtype it still tracks).
+    for (const Engram& layer : engram_layers) {
+      MultiHeadEmbedding embedding = layer->multi_head_embedding;
+      if (!embedding->holds_table()) continue;
+      embedding->unregister_module("embedding");
+      embedding->embedding = nullptr;
+    }
     parts.engram_layers = static_cast<int64_t>(engram_layers.size());
   }
   return parts;
