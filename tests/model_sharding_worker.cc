@@ -5,6 +5,7 @@
 //
 // usage: model_sharding_worker PRESET STORE_FILE RANK WORLD OUT.json
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 
@@ -70,6 +71,12 @@ int main(int argc, char** argv) {
     const int rank = std::stoi(argv[3]), world = std::stoi(argv[4]);
     at::set_num_threads(1);
     CausalLM model = build_preset(preset);
+    const auto count_parameters = [&model] {
+      int64_t count = 0;
+      for (const at::Tensor& p : model->parameters()) count += p.numel();
+      return count;
+    };
+    const int64_t parameters_before = count_parameters();
     // Each rank brings different prompts, of different shapes, as data-parallel ranks would.
     at::Generator generator = at::detail::createCPUGenerator(100 + static_cast<uint64_t>(rank));
     const at::Tensor prompt = at::randint(model->config().vocab_size, {rank == 0 ? 2 : 1, rank == 0 ? 11 : 6}, generator, at::kLong);
@@ -78,15 +85,13 @@ int main(int argc, char** argv) {
     auto options = c10d::ProcessGroupGloo::Options::create();
     options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
     auto store = c10::make_intrusive<c10d::FileStore>(argv[2], world);
-    auto exchange = std::make_shared<engram::RankExchange>(
-        c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, options));
+    const c10::intrusive_ptr<c10d::Backend> group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, options);
+    auto exchange = std::make_shared<engram::RankExchange>(group);
     const engram::model::ShardedParts parts = engram::model::shard_model(model, exchange, c10::Device(c10::kCPU));
     const Run sharded = run(model, prompt);
 
     int64_t exchanges = 0;
     for (const auto& [label, timing] : exchange->timings()) exchanges += timing.calls;
-    int64_t parameters = 0;
-    for (const at::Tensor& p : model->parameters()) parameters += p.numel();
     const nlohmann::json result = {
         {"rank", rank},
         {"max_abs_diff", (single.logits - sharded.logits).abs().max().item<double>()},
@@ -96,10 +101,12 @@ int main(int argc, char** argv) {
         {"moe_layers", parts.moe_layers},
         {"experts_per_rank", parts.experts_per_rank},
         {"engram_layers", parts.engram_layers},
-        {"parameters_after_sharding", parameters},
+        {"parameters_before_sharding", parameters_before},
+        {"parameters_after_sharding", count_parameters()},
         {"exchanges", exchanges},
     };
     std::ofstream(argv[5]) << result.dump() << "\n";
+    group->barrier()->wait();  // no rank tears its connections down while a peer still uses them
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "rank " << argv[3] << ": " << e.what() << "\n";

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -85,13 +86,23 @@ TEST(ModelSharding, ExpertParallelTinyMoeMatchesOneProcess) {
   for (const nlohmann::json& r : ranks) {
     EXPECT_EQ(r["moe_layers"].get<int64_t>(), 3);
     EXPECT_EQ(r["experts_per_rank"].get<int64_t>(), 16 / kWorld);  // tiny-moe routes over 16 experts
+    // Each rank freed the other rank's 8 experts in each of the 3 MoE layers: gate, up and down
+    // projections of 256 x 128.
+    EXPECT_EQ(r["parameters_before_sharding"].get<int64_t>() - r["parameters_after_sharding"].get<int64_t>(),
+              3 * 8 * 3 * 256 * 128);
   }
 }
 
 TEST(ModelSharding, ShardedEngramTableTinyEngramMatchesOneProcess) {
   const std::vector<nlohmann::json> ranks = run_ranks("tiny-engram");
   expect_single_process_results(ranks);
-  for (const nlohmann::json& r : ranks) EXPECT_GT(r["engram_layers"].get<int64_t>(), 0);
+  for (const nlohmann::json& r : ranks) {
+    EXPECT_EQ(r["engram_layers"].get<int64_t>(), 2);
+    // Half of tiny-engram's 12 experts per MoE layer freed, and the modules' whole tables (each rank
+    // now holds half of their rows in the sharded store): more than the experts alone.
+    EXPECT_GT(r["parameters_before_sharding"].get<int64_t>() - r["parameters_after_sharding"].get<int64_t>(),
+              3 * 6 * 3 * 256 * 128);
+  }
 }
 
 }  // namespace
