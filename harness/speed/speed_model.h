@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baselines/nn/causal_lm.h"
+#include "engram/rank_exchange.h"
 #include "harness/speed/speed_model_tables.h"
 
 namespace engram::harness::speed {
@@ -29,6 +30,9 @@ struct SpeedModel {
   int64_t element_bytes = 4;
   int64_t pad_id = 0;             // left padding (an Engram model pads with its hash pad id)
   std::shared_ptr<PlacedTables> tables;  // host or disk tier; null when the tables are on the device
+  // Set when the model is sharded over the ranks (speed --shard): its exchanges and their timings.
+  std::shared_ptr<RankExchange> exchange;
+  nlohmann::json sharding;  // what was split: {"moe_layers", "experts_per_rank", "engram_layers"}
 };
 
 SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, const std::string& device,
