@@ -9,8 +9,8 @@
 
 namespace engram {
 
-RankExchange::RankExchange(c10::intrusive_ptr<c10d::Backend> backend, Wait wait)
-    : backend_(std::move(backend)), wait_(std::move(wait)) {
+RankExchange::RankExchange(c10::intrusive_ptr<c10d::Backend> backend, c10::Device device, Wait wait)
+    : backend_(std::move(backend)), device_(device), wait_(std::move(wait)) {
   if (!backend_) throw std::invalid_argument("RankExchange needs a c10d backend");
   if (!wait_) wait_ = [](const c10::intrusive_ptr<c10d::Work>& work, const std::string&) { work->wait(); };
   rank_ = backend_->getRank();
@@ -27,13 +27,14 @@ std::vector<int64_t> RankExchange::exchange_counts(const std::vector<int64_t>& s
     throw std::invalid_argument(label + ": " + std::to_string(send_counts.size()) + " counts for " +
                                 std::to_string(world_size_) + " ranks of " + std::to_string(per_rank));
   }
-  at::Tensor send = at::tensor(send_counts, at::kLong);
+  at::Tensor send = at::tensor(send_counts, at::kLong).to(device_);
   at::Tensor recv = at::empty_like(send);
   std::vector<int64_t> splits(static_cast<size_t>(world_size_), per_rank);
   const auto start = std::chrono::steady_clock::now();
   wait_(backend_->all_to_all_single(recv, send, splits, splits), label + " (counts)");
   record(label, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0);
-  return std::vector<int64_t>(recv.data_ptr<int64_t>(), recv.data_ptr<int64_t>() + recv.numel());
+  const at::Tensor received = recv.cpu();
+  return std::vector<int64_t>(received.data_ptr<int64_t>(), received.data_ptr<int64_t>() + received.numel());
 }
 
 at::Tensor RankExchange::exchange_rows(const at::Tensor& rows, const std::vector<int64_t>& send_counts,

@@ -6,6 +6,7 @@
 // Each exchange is timed under a label (the layer and what moved), for `speed`'s per-layer report.
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 #include <c10/util/intrusive_ptr.h>
 
 #include <cstdint>
@@ -32,14 +33,17 @@ class RankExchange {
  public:
   // Waits for an issued all-to-all; the launcher's may turn a dead peer into an error naming it.
   using Wait = std::function<void(const c10::intrusive_ptr<c10d::Work>& work, const std::string& what)>;
-  // Without `wait`, the backend's own Work::wait.
-  explicit RankExchange(c10::intrusive_ptr<c10d::Backend> backend, Wait wait = {});
+  // `device`: where the backend's tensors must live (CPU for Gloo, the rank's GPU for NCCL); rows
+  // are exchanged where they are given. Without `wait`, the backend's own Work::wait.
+  explicit RankExchange(c10::intrusive_ptr<c10d::Backend> backend, c10::Device device = c10::Device(c10::kCPU),
+                        Wait wait = {});
   ~RankExchange();
   RankExchange(const RankExchange&) = delete;
   RankExchange& operator=(const RankExchange&) = delete;
 
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
+  const c10::Device& device() const { return device_; }
 
   // send_counts[r * per_rank + j]: how many of something this rank sends to rank r for slot j;
   // returns recv[s * per_rank + j]: how many rank s sends here for slot j.
@@ -58,6 +62,7 @@ class RankExchange {
   void record(const std::string& label, double seconds, int64_t bytes_sent);
 
   c10::intrusive_ptr<c10d::Backend> backend_;
+  c10::Device device_;
   Wait wait_;
   int rank_ = 0;
   int world_size_ = 1;

@@ -7,7 +7,6 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 
 #include <fstream>
 #include <iostream>
@@ -15,6 +14,7 @@
 
 #include "baselines/nn/model_sharding.h"
 #include "baselines/presets.h"
+#include "harness/distributed/process_groups.h"
 
 namespace {
 
@@ -82,12 +82,11 @@ int main(int argc, char** argv) {
     const at::Tensor prompt = at::randint(model->config().vocab_size, {rank == 0 ? 2 : 1, rank == 0 ? 11 : 6}, generator, at::kLong);
     const Run single = run(model, prompt);
 
-    auto options = c10d::ProcessGroupGloo::Options::create();
-    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
     auto store = c10::make_intrusive<c10d::FileStore>(argv[2], world);
-    const c10::intrusive_ptr<c10d::Backend> group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, options);
+    const c10::intrusive_ptr<c10d::Backend> group =
+        engram::distributed::make_gloo_group(store, rank, world, std::chrono::seconds(120));
     auto exchange = std::make_shared<engram::RankExchange>(group);
-    const engram::model::ShardedParts parts = engram::model::shard_model(model, exchange, c10::Device(c10::kCPU));
+    const engram::model::ShardedParts parts = engram::model::shard_model(model, exchange);
     const Run sharded = run(model, prompt);
 
     int64_t exchanges = 0;

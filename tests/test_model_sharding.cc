@@ -48,6 +48,7 @@ int wait_for(pid_t pid, std::chrono::steady_clock::time_point deadline) {
 }
 
 std::vector<nlohmann::json> run_ranks(const std::string& preset) {
+  setenv("GLOO_SOCKET_IFNAME", "lo", /*overwrite=*/0);  // the ranks meet on this machine
   const fs::path dir = fs::temp_directory_path() / ("engram-sharding-" + preset + "-" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);

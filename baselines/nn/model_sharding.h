@@ -20,10 +20,19 @@ struct ShardedParts {
   int64_t engram_layers = 0;     // Engram layers whose tables were split
 };
 
-// Shards `model` in place. Engram rows come from `engram_rows` (e.g. initial_rows or a checkpoint's
-// rows) or, without it, from the modules' own tables, which are then freed. The table shards live on
-// `exchange_device` (CPU for Gloo, the rank's GPU for NCCL).
+// Shards `model` in place: shard_experts, then shard_engram_tables.
 ShardedParts shard_model(CausalLM& model, const std::shared_ptr<RankExchange>& exchange,
-                         c10::Device exchange_device, const TableRowSource& engram_rows = {});
+                         const TableRowSource& engram_rows = {});
+
+// Keeps this rank's routed experts in every MoE layer (fills moe_layers and experts_per_rank).
+// Called before the model moves to its device, the device only ever gets the share.
+void shard_experts(CausalLM& model, const std::shared_ptr<RankExchange>& exchange, ShardedParts& parts);
+// Attaches a sharded table store holding this rank's rows (on exchange->device()) to the Engram
+// layers (fills engram_layers). Rows come from `engram_rows` (e.g. initial_rows or a checkpoint's
+// rows; then the model may be built without tables, EngramConfig::table_in_module = false, so no
+// rank ever holds a whole table) or, without it, from the modules' own tables, which are then freed.
+// Called after the model is on its compute device (the store hands rows to the layers there).
+void shard_engram_tables(CausalLM& model, const std::shared_ptr<RankExchange>& exchange,
+                         const TableRowSource& engram_rows, ShardedParts& parts);
 
 }  // namespace engram::model

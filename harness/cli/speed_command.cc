@@ -5,7 +5,7 @@
 
 #include "engram/atomic_file.h"
 #include "harness/cli/commands.h"
-#include "harness/distributed/distributed_context.h"
+#include "harness/distributed/launched_context.h"
 #include "harness/speed/parallel_speed.h"
 #include "harness/speed/speed_rows.h"
 #include "harness/speed/sweep_runner.h"
@@ -62,9 +62,9 @@ int run_speed(SpeedCliOptions options) {
   if (!options.tokenizer.empty()) sweep.tokenizer_dir = options.tokenizer;
   const speed::OutputFormat format = speed::parse_output_format(options.output_format);
   // Under torchrun every rank measures; rank 0 alone prints and writes.
-  const std::unique_ptr<distributed::DistributedContext> context = distributed::DistributedContext::from_environment();
+  distributed::DistributedContext* const context = distributed::launched_context();
   if (context) {
-    sweep.parallel.context = context.get();
+    sweep.parallel.context = context;
     sweep.parallel.rank = context->rank();
     sweep.parallel.world_size = context->world_size();
     if (context->device().is_cuda()) sweep.device = context->device().str();

@@ -5,7 +5,6 @@
 #include <map>
 #include <sstream>
 
-#include "baselines/nn/model_sharding.h"
 #include "harness/distributed/distributed_context.h"
 
 namespace engram::harness::speed {
@@ -32,16 +31,12 @@ std::string number_or_dash(const nlohmann::json& value, const char* format) {
 
 }  // namespace
 
-void shard_speed_model(SpeedModel& model, const ParallelSpeed& parallel) {
+std::shared_ptr<RankExchange> make_speed_exchange(const ParallelSpeed& parallel) {
   distributed::DistributedContext* context = parallel.context;
   if (!context) throw std::invalid_argument("--shard: needs a torchrun launch of 2 or more ranks");
-  model.exchange = std::make_shared<RankExchange>(
-      context->process_group_ptr(),
+  return std::make_shared<RankExchange>(
+      context->process_group_ptr(), context->device(),
       [context](const c10::intrusive_ptr<c10d::Work>& work, const std::string& what) { context->wait(work, what); });
-  const model::ShardedParts parts = model::shard_model(model.model, model.exchange, context->device());
-  model.sharding = {{"moe_layers", parts.moe_layers},
-                    {"experts_per_rank", parts.experts_per_rank},
-                    {"engram_layers", parts.engram_layers}};
 }
 
 nlohmann::json all_to_all_entries(const SpeedModel& model, const nlohmann::json& row, std::optional<int64_t> forwards) {

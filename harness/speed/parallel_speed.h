@@ -14,8 +14,9 @@
 
 namespace engram::harness::speed {
 
-// Splits the model's routed experts and Engram tables across the ranks of parallel.context.
-void shard_speed_model(SpeedModel& model, const ParallelSpeed& parallel);
+// The exchange models are sharded over (build_speed_model's shard_over): parallel.context's process
+// group, its waits naming a dead peer.
+std::shared_ptr<RankExchange> make_speed_exchange(const ParallelSpeed& parallel);
 
 // This rank's exchanges since the model's last reset_timings(), one entry per layer label, for the
 // point `row` measured; `forwards`: the model forwards those runs made (none known: no per-forward time).

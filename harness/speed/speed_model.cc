@@ -9,6 +9,7 @@
 #include <c10/core/DefaultDtype.h>
 #include <c10/core/ScalarTypeToTypeMeta.h>
 
+#include "baselines/nn/model_sharding.h"
 #include "baselines/presets.h"
 #include "harness/engram_speed.h"
 #include "harness/io/hf_config.h"
@@ -125,13 +126,16 @@ model::CausalLM build_preset_in(const model::ModelConfig& config, std::shared_pt
 
 SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, const std::string& device,
                              uint64_t seed, const std::optional<std::string>& tokenizer_dir,
-                             const EngramTablePlacement& tables) {
+                             const EngramTablePlacement& tables, const std::shared_ptr<RankExchange>& shard_over) {
   SpeedModel built;
   built.spec = spec;
   built.device = device;
   built.dtype = dtype;
   const at::ScalarType type = scalar_type(dtype);
-  const bool tables_in_module = tables.tier == "device";
+  if (shard_over && tables.tier != "device") {
+    throw std::invalid_argument("a sharded model's Engram tables are split across ranks, not in the " + tables.tier + " tier");
+  }
+  const bool tables_in_module = tables.tier == "device" && !shard_over;
   Lookup lookup;
   TableRowSource table_source;
   if (spec.rfind("hf:", 0) == 0) {
@@ -160,10 +164,19 @@ SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, 
     built.lookup_source = lookup.source;
     built.pad_id = config.engram->hash.pad_id;
   }
+  model::ShardedParts sharded;
+  if (shard_over) model::shard_experts(built.model, shard_over, sharded);
   built.model->to(c10::Device(device), type);
   built.model->eval();
+  if (shard_over) {
+    model::shard_engram_tables(built.model, shard_over, table_source, sharded);
+    built.exchange = shard_over;
+    built.sharding = {{"moe_layers", sharded.moe_layers},
+                      {"experts_per_rank", sharded.experts_per_rank},
+                      {"engram_layers", sharded.engram_layers}};
+  }
   built.element_bytes = static_cast<int64_t>(c10::elementSize(type));
-  if (config.engram && !tables_in_module) built.tables = place_engram_tables(built.model, tables, table_source);
+  if (config.engram && !tables_in_module && !shard_over) built.tables = place_engram_tables(built.model, tables, table_source);
   return built;
 }
 

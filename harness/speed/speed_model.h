@@ -35,8 +35,12 @@ struct SpeedModel {
   nlohmann::json sharding;  // what was split: {"moe_layers", "experts_per_rank", "engram_layers"}
 };
 
+// shard_over: split the routed experts (before the model moves to the device, which gets only this
+// rank's share) and the Engram tables (built without module tables; each rank fills only its rows)
+// across the exchange's ranks (baselines/nn/model_sharding.h). Tables must then be in the device tier.
 SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, const std::string& device,
                              uint64_t seed, const std::optional<std::string>& tokenizer_dir,
-                             const EngramTablePlacement& tables = {});
+                             const EngramTablePlacement& tables = {},
+                             const std::shared_ptr<RankExchange>& shard_over = nullptr);
 
 }  // namespace engram::harness::speed

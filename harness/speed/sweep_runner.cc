@@ -225,10 +225,12 @@ nlohmann::json run_sweep(const SweepOptions& requested, std::ostream* progress) 
   nlohmann::json offload_runs = nlohmann::json::array();
   nlohmann::json all_to_all = nlohmann::json::array();
   std::optional<SpeedModel> model;
+  const std::shared_ptr<RankExchange> exchange = options.parallel.shard ? make_speed_exchange(options.parallel) : nullptr;
   for (const SweepPoint& point : expand_sweep(options)) {
     if (!model || model->spec != point.model) {
       model.reset();  // free the previous model (and its tables) before building the next
-      model = build_speed_model(point.model, options.dtype, options.device, options.seed, options.tokenizer_dir, placement);
+      model = build_speed_model(point.model, options.dtype, options.device, options.seed, options.tokenizer_dir, placement,
+                                exchange);
       if (progress && !model->lookup_source.empty()) {
         *progress << fmt::format("{}: Engram compression from {}\n", point.model, model->lookup_source);
       }
@@ -238,7 +240,10 @@ nlohmann::json run_sweep(const SweepOptions& requested, std::ostream* progress) 
                                  model->tables->build_seconds, model->tables->reused_file ? ", file reused" : "",
                                  options.device);
       }
-      if (options.parallel.shard) shard_speed_model(*model, options.parallel);
+      if (progress && model->exchange) {
+        *progress << fmt::format("{}: sharded over {} ranks: {}\n", point.model, options.parallel.world_size,
+                                 model->sharding.dump());
+      }
     }
     int64_t batch = point.batch.value;
     if (point.batch.is_auto()) {
