@@ -29,6 +29,8 @@ TEST(CliSpeedParallel, ShardedTinyEngramReportsRanksAggregateAndAllToAllPerLayer
   std::ifstream in(output);
   ASSERT_TRUE(in) << printed;
   const nlohmann::json section = nlohmann::json::parse(in);
+  ASSERT_EQ(section["rows"].size(), 1u);
+  EXPECT_EQ(section["rows"][0]["engram_table"], "sharded");
   const nlohmann::json& parallel = section.at("parallel");
   EXPECT_EQ(parallel["world_size"], 2);
   EXPECT_EQ(parallel["backend"], "gloo");

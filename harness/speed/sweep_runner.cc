@@ -34,7 +34,8 @@ nlohmann::json base_row(const SweepOptions& o, const SpeedModel& m, const SweepP
           {"dtype", m.dtype},
           {"device", m.device},
           {"threads", at::get_num_threads()},
-          {"engram_table", has_engram ? nlohmann::json(m.tables ? m.tables->tier : "device") : nlohmann::json()},
+          {"engram_table", has_engram ? nlohmann::json(m.tables ? m.tables->tier : m.exchange ? "sharded" : "device")
+                                      : nlohmann::json()},
           {"engram_cache_rows", has_engram ? nlohmann::json(m.tables ? m.tables->cache_rows : 0) : nlohmann::json()},
           {"compression_table", has_engram ? nlohmann::json(m.lookup_source) : nlohmann::json()},
           {"workload", o.workload},
