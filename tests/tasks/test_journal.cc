@@ -294,5 +294,47 @@ TEST(Journal, AWholeLineThatIsNotAnEntryIsAnErrorNamingFileAndLine) {
   }
 }
 
+// A data-parallel run leaves one journal per rank: a resume reads them all (another rank's torn last
+// line skipped, not counted, never cut), and adopting copies into the report's journal what only the
+// others hold, so that it alone answers everything afterwards.
+TEST(Journal, ImportedJournalsAnswerAndAdoptingMakesTheOwnJournalComplete) {
+  Suite suite;
+  testing::ScratchDir dir;
+  const auto main_path = dir.path() / "report.journal.jsonl";
+  const auto rank_path = dir.path() / "report.journal.rank1.jsonl";
+  nlohmann::json first;
+  {
+    Journal rank_journal(rank_path);
+    EvaluateOptions options;
+    options.journal = &rank_journal;
+    PromptHashModel model;
+    first = evaluate(model, suite.list(), options);
+  }
+  {
+    std::ofstream torn(rank_path, std::ios::app);
+    torn << "{\"key\": \"cut";
+  }
+  const auto rank_bytes = std::filesystem::file_size(rank_path);
+  {
+    Journal journal(main_path);
+    journal.import_answers(rank_path);
+    EXPECT_EQ(journal.torn_lines(), 0u);
+    EvaluateOptions options;
+    options.journal = &journal;
+    PromptHashModel never_called(8, 0);  // throws on any call
+    const nlohmann::json again = evaluate(never_called, suite.list(), options);
+    EXPECT_TRUE(without_journal_stats(again) == without_journal_stats(first));
+    EXPECT_GT(journal.adopt_imported(), 0u);
+    EXPECT_EQ(journal.adopt_imported(), 0u) << "adopting twice appends nothing";
+  }
+  EXPECT_EQ(std::filesystem::file_size(rank_path), rank_bytes) << "another writer's journal is only read";
+  std::filesystem::remove(rank_path);
+  Journal alone(main_path);
+  EvaluateOptions options;
+  options.journal = &alone;
+  const nlohmann::json rescored = rescore_from_journal(suite.list(), options);
+  EXPECT_TRUE(without_journal_stats(rescored) == without_journal_stats(first));
+}
+
 }  // namespace
 }  // namespace engram::tasks
