@@ -88,6 +88,15 @@ nlohmann::json without_journal_stats(nlohmann::json result) {
   return result;
 }
 
+// A whole evaluation by a fresh model into a fresh journal at `path`.
+nlohmann::json evaluate_into_journal(const Suite& suite, const std::filesystem::path& path) {
+  Journal journal(path);
+  EvaluateOptions options;
+  options.journal = &journal;
+  PromptHashModel model;
+  return evaluate(model, suite.list(), options);
+}
+
 TEST(Journal, ResponsesRoundTripExactly) {
   InstanceResponse r;
   r.loglikelihoods = {{-0.1 - 1e-17, true, 3}, {-123.456789012345678, false, 7}};
@@ -140,15 +149,8 @@ TEST(Journal, AFinishedJournalAnswersEverythingAndRescoresWithoutTheModel) {
   Suite suite;
   testing::ScratchDir dir;
   const auto path = dir.path() / "j.jsonl";
-  nlohmann::json first;
-  {
-    Journal journal(path);
-    EvaluateOptions options;
-    options.journal = &journal;
-    PromptHashModel model;
-    first = evaluate(model, suite.list(), options);
-    EXPECT_EQ(first["journal"]["reused"], 0);
-  }
+  const nlohmann::json first = evaluate_into_journal(suite, path);
+  EXPECT_EQ(first["journal"]["reused"], 0);
   Journal journal(path);
   EvaluateOptions options;
   options.journal = &journal;
@@ -302,14 +304,7 @@ TEST(Journal, ImportedJournalsAnswerAndAdoptingMakesTheOwnJournalComplete) {
   testing::ScratchDir dir;
   const auto main_path = dir.path() / "report.journal.jsonl";
   const auto rank_path = dir.path() / "report.journal.rank1.jsonl";
-  nlohmann::json first;
-  {
-    Journal rank_journal(rank_path);
-    EvaluateOptions options;
-    options.journal = &rank_journal;
-    PromptHashModel model;
-    first = evaluate(model, suite.list(), options);
-  }
+  const nlohmann::json first = evaluate_into_journal(suite, rank_path);
   {
     std::ofstream torn(rank_path, std::ios::app);
     torn << "{\"key\": \"cut";
