@@ -2,7 +2,9 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -48,6 +50,9 @@ CpuBinding bind_to_cpu_share(int local_rank, int local_world_size) {
                              cpu_list_text(binding.cpus) + ": " + std::strerror(errno));
   }
   binding.threads = static_cast<int>(binding.cpus.size());
+  // OMP_NUM_THREADS, when set, caps the threads (torchrun sets it to 1 unless the user set it).
+  const char* cap = std::getenv("OMP_NUM_THREADS");
+  if (cap != nullptr && std::atoi(cap) > 0) binding.threads = std::min(binding.threads, std::atoi(cap));
   at::set_num_threads(binding.threads);
   return binding;
 }

@@ -19,7 +19,8 @@ struct CpuBinding {
 };
 
 // Binds the calling process to its share (sched_setaffinity) and sets LibTorch's intra-op threads to
-// the share's size. Throws std::runtime_error when the affinity cannot be read or set.
+// the share's size, or to OMP_NUM_THREADS when that is set and smaller (torchrun sets it to 1 unless
+// the user set it). Throws std::runtime_error when the affinity cannot be read or set.
 CpuBinding bind_to_cpu_share(int local_rank, int local_world_size);
 
 // "0-3,8" for {0,1,2,3,8}.

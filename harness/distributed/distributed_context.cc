@@ -55,13 +55,17 @@ std::chrono::milliseconds choose_timeout(const DistributedOptions& options) {
 
 // Keys of this program stay apart from torchrun's own, and from an earlier attempt's after an
 // elastic restart.
-c10::intrusive_ptr<c10d::Store> connect_store(const LaunchEnvironment& launch, bool serve,
+// As torch.distributed does: with its own server, every rank's first connection counts itself in and
+// rank 0 waits until all have; the agent's store needs no count. Further connections (the
+// heartbeat's) must not count.
+c10::intrusive_ptr<c10d::Store> connect_store(const LaunchEnvironment& launch, bool first_connection,
                                               std::chrono::milliseconds timeout) {
+  const bool counted = first_connection && !launch.agent_serves_store;
   c10d::TCPStoreOptions options;
   options.port = launch.master_port;
-  options.isServer = serve;
-  options.numWorkers = serve ? std::optional<std::size_t>(launch.world_size) : std::nullopt;
-  options.waitWorkers = serve;
+  options.isServer = first_connection && !launch.agent_serves_store && launch.rank == 0;
+  options.numWorkers = counted ? std::optional<std::size_t>(launch.world_size) : std::nullopt;
+  options.waitWorkers = counted;
   options.timeout = timeout;
   options.multiTenant = true;
   auto store = c10::make_intrusive<c10d::TCPStore>(launch.master_addr, options);
@@ -106,9 +110,8 @@ std::unique_ptr<DistributedContext> DistributedContext::from_environment(const D
   }
   placement.threads = at::get_num_threads();
 
-  const bool serve = !launch->agent_serves_store && launch->rank == 0;
   try {
-    context->store_ = connect_store(*launch, serve, context->timeout_);
+    context->store_ = connect_store(*launch, true, context->timeout_);
     context->heartbeat_ = std::make_unique<Heartbeat>(connect_store(*launch, false, context->timeout_),
                                                       launch->rank, kHeartbeatInterval);
     context->process_group_ = context->backend_name_ == "nccl"
