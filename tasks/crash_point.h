@@ -3,7 +3,8 @@
 // the process kills itself with SIGKILL (no unwinding, no flushing: what a crash or `kill -9`
 // leaves) the moment phase PHASE reaches count N. Phases: "loglikelihood" and "generate_until"
 // (instances answered by the model), "score" (tasks scored), "execute" (HumanEval programs run).
-// Unset, a crash point costs one cached lookup.
+// Unset, a crash point costs one cached lookup. With ENGRAM_CRASH_RANK=R too, only the process whose
+// RANK (torchrun's; 0 when unset) is R crashes: one rank of a data-parallel run.
 //
 // Planted faults, for the tests that prove a check catches what it exists to catch: with
 // ENGRAM_PLANT_FAULT=NAME in the environment, fault_planted(NAME) is true. The one fault today is

@@ -4,11 +4,13 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 
 #include "tasks/aggregate.h"
 #include "tasks/crash_point.h"
 #include "tasks/fingerprint.h"
 #include "tasks/journal.h"
+#include "tasks/request_sharing.h"
 
 namespace engram::tasks {
 namespace {
@@ -167,11 +169,99 @@ void answer_in_chunks(LanguageModel& model, RequestType type, const std::vector<
   }
 }
 
+// Every instance of `type` with its journal key, in task order: the same list in every process.
+struct TypedInstances {
+  std::vector<InstanceRef> refs;
+  std::vector<std::string> keys;
+};
+
+TypedInstances instances_of_type(RequestType type, const std::vector<const Task*>& tasks, const Workload& work,
+                                 const std::string& fingerprint, RequestCounts& counts) {
+  TypedInstances all;
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    for (size_t i = 0; i < work.instances[t].size(); ++i) {
+      const Instance& inst = work.instances[t][i];
+      if (inst.type != type) continue;
+      if (type == RequestType::loglikelihood) {
+        counts.loglikelihood += inst.continuations.size();
+      } else {
+        ++counts.generate_until;
+      }
+      all.refs.push_back({t, i});
+      all.keys.push_back(journal_key(fingerprint, *tasks[t], inst));
+    }
+  }
+  return all;
+}
+
+// The scoring process's part of a shared type: the others' answers go into its responses and its
+// journal, so that its journal alone can resume or rescore the run.
+void take_collected_answers(std::vector<std::pair<std::string, InstanceResponse>> collected, const TypedInstances& all,
+                            const std::vector<const Task*>& tasks, Workload& work, const EvaluateOptions& options) {
+  std::unordered_map<std::string, size_t> index;
+  for (size_t k = 0; k < all.keys.size(); ++k) index.emplace(all.keys[k], k);
+  for (auto& [key, response] : collected) {
+    const auto it = index.find(key);
+    if (it == index.end()) {
+      throw std::runtime_error("data-parallel run: a rank answered an instance this process does not have (key " +
+                               key + "): do all ranks run the same tasks and data?");
+    }
+    const InstanceRef& ref = all.refs[it->second];
+    work.response(ref) = std::move(response);
+    if (options.journal) options.journal->append(key, *tasks[ref.task], work.instance(ref), work.response(ref));
+  }
+  if (options.journal) options.journal->sync();
+}
+
+// Data parallelism (request_sharing.h): this process answers its share of `type` (from its
+// journals, else the model); the scoring process collects the rest.
+void answer_shared(LanguageModel& model, RequestType type, const std::vector<const Task*>& tasks, Workload& work,
+                   const EvaluateOptions& options, const std::string& fingerprint, RequestCounts& counts) {
+  const TypedInstances all = instances_of_type(type, tasks, work, fingerprint, counts);
+  if (all.refs.empty()) return;
+  std::vector<SharedInstance> offered;
+  for (size_t k = 0; k < all.refs.size(); ++k) {
+    offered.push_back({tasks[all.refs[k].task], &work.instance(all.refs[k]), &all.keys[k],
+                       options.journal != nullptr && options.journal->find(all.keys[k]) != nullptr});
+  }
+  const std::vector<bool> mine = options.sharing->assign(type, offered);
+  PendingInstances pending;
+  for (size_t k = 0; k < all.refs.size(); ++k) {
+    if (!mine.at(k)) continue;
+    ++pending.total;
+    if (offered[k].answered) {
+      work.response(all.refs[k]) = *options.journal->find(all.keys[k]);
+      ++pending.from_journal;
+      continue;
+    }
+    pending.refs.push_back(all.refs[k]);
+    pending.keys.push_back(all.keys[k]);
+  }
+  counts.reused += pending.from_journal;
+  answer_in_chunks(model, type, tasks, pending, work, options);
+  std::vector<std::pair<std::string, const InstanceResponse*>> answers;
+  for (size_t k = 0; k < all.refs.size(); ++k) {
+    if (mine[k]) answers.emplace_back(all.keys[k], &work.response(all.refs[k]));
+  }
+  const size_t answered_here = answers.size();
+  std::vector<std::pair<std::string, InstanceResponse>> collected = options.sharing->collect(type, answers);
+  if (!options.sharing->scores()) return;
+  if (answered_here + collected.size() != all.refs.size()) {
+    throw std::runtime_error("data-parallel run: " + std::to_string(answered_here + collected.size()) + " of " +
+                             std::to_string(all.refs.size()) + " " + to_string(type) + " instances were answered");
+  }
+  take_collected_answers(std::move(collected), all, tasks, work, options);
+}
+
 // Fills every response, from the journal or the model (none: a rescore, which counts what is missing).
 RequestCounts answer_all(LanguageModel* model, const std::vector<const Task*>& tasks, Workload& work,
                          const EvaluateOptions& options, const std::string& fingerprint) {
   RequestCounts counts;
   for (RequestType type : {RequestType::loglikelihood, RequestType::generate_until}) {
+    if (options.sharing && model) {
+      answer_shared(*model, type, tasks, work, options, fingerprint, counts);
+      continue;
+    }
     const PendingInstances pending = take_answers_from_journal(type, tasks, work, options, fingerprint, counts);
     if (pending.total == 0) continue;
     if (model) {
@@ -236,6 +326,9 @@ nlohmann::json run(LanguageModel* model, const std::vector<const Task*>& tasks, 
   if (counts.missing > 0) {
     throw std::runtime_error(std::to_string(counts.missing) + " instance(s) have no response in the journal " +
                              options.journal->path().string() + " (run eval with --resume to finish them)");
+  }
+  if (options.sharing && !options.sharing->scores()) {
+    return {{"schema", "engram-bench/task-eval/1"}, {"scored", false}, {"model_fingerprint", fingerprint}};
   }
   ScoredTasks scored = score_tasks(tasks, work, options);
 

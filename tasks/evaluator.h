@@ -60,6 +60,7 @@
 namespace engram::tasks {
 
 class Journal;
+class RequestSharing;
 
 // Where a run is, for progress bars: phase "loglikelihood" | "generate_until" | "score", with
 // instances done out of total (for "score": tasks done out of tasks).
@@ -87,6 +88,10 @@ struct EvaluateOptions {
   // string). A capped task's protocol differs from the standard one: its result carries
   // "protocol_overrides" and a fingerprint that covers them, so it never pairs with a full run.
   std::optional<int64_t> max_new_tokens;
+  // Data parallelism (request_sharing.h): this process answers only its share of each request type,
+  // and only the process that scores returns results; the others return {"scored": false, ...}
+  // without "results". Null: one process answers everything.
+  RequestSharing* sharing = nullptr;
 };
 
 // SHA-256 of the model's description without what cannot change its outputs (the batch size, and

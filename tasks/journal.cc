@@ -102,10 +102,27 @@ Journal::Journal(std::filesystem::path path) : path_(std::move(path)) {
 }
 
 void Journal::load() {
-  std::ifstream in(path_, std::ios::binary);
+  const uint64_t torn_at = read_lines(path_, /*own=*/true);
+  if (torn_lines_ > 0) {
+    torn_tail_offset_ = torn_at;
+    loaded_bytes_ = std::filesystem::file_size(path_);
+  }
+}
+
+void Journal::import_answers(const std::filesystem::path& other) {
+  if (std::filesystem::equivalent(other, path_)) return;
+  const size_t torn_before = torn_lines_;
+  read_lines(other, /*own=*/false);
+  torn_lines_ = torn_before;  // another writer's torn tail is its own to cut
+}
+
+uint64_t Journal::read_lines(const std::filesystem::path& file, bool own) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) fail(file, "cannot read journal");
   std::string line;
   size_t line_number = 0;
   uint64_t offset = 0;  // of the current line
+  uint64_t torn_offset = 0;
   std::optional<size_t> torn_line;
   std::string torn_reason;
   while (std::getline(in, line)) {
@@ -115,32 +132,39 @@ void Journal::load() {
     offset += line.size() + (has_newline ? 1 : 0);
     if (line.empty()) continue;
     if (torn_line) {
-      fail(path_, "line " + std::to_string(*torn_line) + ": " + torn_reason +
-                      "; only the last line may be torn (by a kill mid-write). Remove that line to resume: its "
-                      "instance will be run again");
+      fail(file, "line " + std::to_string(*torn_line) + ": " + torn_reason +
+                     "; only the last line may be torn (by a kill mid-write). Remove that line to resume: its "
+                     "instance will be run again");
     }
     // One write(2) carries a whole line with its newline: a line without one was cut short.
     nlohmann::json entry = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (entry.is_discarded() || !has_newline) {
       torn_line = line_number;
       torn_reason = entry.is_discarded() ? "not valid JSON" : "no newline at its end";
-      torn_tail_offset_ = line_offset;
+      torn_offset = line_offset;
       continue;
     }
     try {
-      if (entry.contains("model_fingerprint")) {
+      const bool is_model = entry.contains("model_fingerprint");
+      const std::string id = is_model ? "model:" + entry.at("model_fingerprint").get<std::string>()
+                                      : entry.at("key").get<std::string>();
+      if (is_model) {
         models_[entry.at("model_fingerprint").get<std::string>()] = entry.at("model");
-        continue;
+      } else {
+        entries_[id] = response_from_json(entry.at("response"));
       }
-      entries_[entry.at("key").get<std::string>()] = response_from_json(entry.at("response"));
+      if (own) {
+        own_keys_.insert(id);
+        imported_lines_.erase(id);
+      } else if (!own_keys_.count(id)) {
+        imported_lines_[id] = std::move(entry);
+      }
     } catch (const std::exception& e) {
-      fail(path_, "line " + std::to_string(line_number) + ": not a journal entry (" + e.what() + ")");
+      fail(file, "line " + std::to_string(line_number) + ": not a journal entry (" + e.what() + ")");
     }
   }
-  if (torn_line) {
-    torn_lines_ = 1;
-    loaded_bytes_ = offset;
-  }
+  if (torn_line) torn_lines_ = 1;
+  return torn_offset;
 }
 
 // The torn last line goes before anything else is appended, so that the journal stays a list of
@@ -174,6 +198,19 @@ void Journal::append(const std::string& key, const Task& task, const Instance& i
                {"type", to_string(instance.type)},
                {"response", response_to_json(response)}});
   entries_[key] = response;
+  own_keys_.insert(key);
+  imported_lines_.erase(key);
+}
+
+size_t Journal::adopt_imported() {
+  const size_t count = imported_lines_.size();
+  for (const auto& [id, line] : imported_lines_) {
+    append_line(line);
+    own_keys_.insert(id);
+  }
+  imported_lines_.clear();
+  if (count > 0) sync();
+  return count;
 }
 
 void Journal::record_model(const std::string& fingerprint, const nlohmann::json& description) {
@@ -181,6 +218,8 @@ void Journal::record_model(const std::string& fingerprint, const nlohmann::json&
   append_line({{"model_fingerprint", fingerprint}, {"model", description}});
   sync();
   models_[fingerprint] = description;
+  own_keys_.insert("model:" + fingerprint);
+  imported_lines_.erase("model:" + fingerprint);
 }
 
 void Journal::sync() {

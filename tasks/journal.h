@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -48,6 +49,13 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
+  // Adds the answers and model records of another journal (another process's, in a data-parallel
+  // run: harness/distributed/) read-only: its torn last line is skipped, not counted, and never cut.
+  void import_answers(const std::filesystem::path& other);
+  // Appends (synced) the imported answers and model records this journal's own file lacks, so that
+  // it alone holds everything and the other files can go. Returns how many lines it appended.
+  size_t adopt_imported();
+
   const InstanceResponse* find(const std::string& key) const;
   // Appends one line with one write(2) (and remembers it); durable once sync() returns.
   void append(const std::string& key, const Task& task, const Instance& instance, const InstanceResponse& response);
@@ -66,6 +74,9 @@ class Journal {
   std::filesystem::path path_;
   int fd_ = -1;
   void load();
+  // Loads the lines of `file` into entries_ and models_; returns where its torn last line starts
+  // (torn_lines_ is set to 1 when it has one).
+  uint64_t read_lines(const std::filesystem::path& file, bool own);
   void truncate_torn_tail();
   void append_line(const nlohmann::json& entry);
   std::optional<uint64_t> torn_tail_offset_;  // where the torn last line starts, until it is cut
@@ -73,6 +84,9 @@ class Journal {
 
   std::unordered_map<std::string, InstanceResponse> entries_;
   std::map<std::string, nlohmann::json> models_;
+  // What only imported files hold (key or model fingerprint -> its line), until adopted.
+  std::unordered_set<std::string> own_keys_;
+  std::map<std::string, nlohmann::json> imported_lines_;
   size_t torn_lines_ = 0;
 };
 

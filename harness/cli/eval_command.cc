@@ -87,6 +87,7 @@ int run_eval(EvalOptions options) {
   request.determinism_audit = options.determinism_audit;
   const harness::EvaluationOutcome outcome = harness::run_evaluation(request);
   const nlohmann::json& report = outcome.report;
+  if (report.is_null()) return 0;  // a data-parallel rank other than 0: rank 0 reports
 
   std::cout << fmt::format("model {}  ({:.1f} s)\n", options.model, report["timings"]["wall_seconds"].get<double>());
   std::cout << fmt::format("{:<22} {:<26} {:>22} {:>7} {:>6}\n", "task", "metric", "value", "n", "unparseable");

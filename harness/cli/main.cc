@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "harness/cli/commands.h"
+#include "harness/distributed/launched_context.h"
 
 namespace engram::cli {
 namespace {
@@ -45,9 +46,11 @@ int main(int argc, char** argv) {
     std::cerr << app.help();
     return 2;
   } catch (const c10::Error& e) {
+    engram::distributed::post_failure_if_launched(e.what_without_backtrace());
     std::cerr << "engram-bench: error: " << e.what_without_backtrace() << "\n";
     return 1;
   } catch (const std::exception& e) {
+    engram::distributed::post_failure_if_launched(e.what());
     std::cerr << "engram-bench: error: " << e.what() << "\n";
     return 1;
   }

@@ -16,6 +16,7 @@
 #include "engram/atomic_file.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/run_measurements.h"
+#include "harness/distributed/launched_context.h"
 #include "harness/evaluation_run.h"
 #include "harness/report/compare_format.h"
 #include "harness/report/compare_input.h"
@@ -116,11 +117,30 @@ void write_comparison(const std::vector<std::string>& report_paths, const fs::pa
   std::cout << fmt::format("comparison: {} and {}\n", markdown.string(), html.string());
 }
 
+tasks::TaskOptions task_options_for(const RunOptions& options, const SuitePlan& plan) {
+  tasks::TaskOptions task_options;
+  task_options.data_dir = tasks::resolve_data_dir(options.data_dir.empty() ? std::nullopt
+                                                                          : std::optional<fs::path>(options.data_dir));
+  task_options.ruler.lengths = plan.ruler_lengths;
+  task_options.ruler.samples = plan.ruler_samples;
+  return task_options;
+}
+
 int run_main_job(const RunOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   const SuitePlan plan = suite_plan(options);
-  const fs::path out_dir = options.output_dir.empty() ? default_output_dir() : fs::path(options.output_dir);
+  // Under torchrun every rank writes where rank 0 does (its clock names the default folder), and only
+  // rank 0 prints, compares and writes the reports.
+  distributed::DistributedContext* context = distributed::launched_context();
+  fs::path out_dir = options.output_dir.empty() ? default_output_dir() : fs::path(options.output_dir);
+  if (context) out_dir = context->broadcast_bytes(out_dir.string(), 0, "agreeing on the output folder");
   fs::create_directories(out_dir);
+  if (context && !context->is_root()) {
+    for (const std::string& model : options.models) {
+      harness::run_evaluation(model_request(options, plan, task_options_for(options, plan), model, out_dir));
+    }
+    return 0;
+  }
 
   std::cout << fmt::format(
       "engram-bench run ({} suite): {} on BBH, MMLU, HumanEval and RULER, then speed and Engram offload.\n"
@@ -131,11 +151,7 @@ int run_main_job(const RunOptions& options) {
       "Output: {}\n\n",
       options.suite, fmt::join(options.models, ", "), options.seed, out_dir.string());
 
-  tasks::TaskOptions task_options;
-  task_options.data_dir = tasks::resolve_data_dir(options.data_dir.empty() ? std::nullopt
-                                                                          : std::optional<fs::path>(options.data_dir));
-  task_options.ruler.lengths = plan.ruler_lengths;
-  task_options.ruler.samples = plan.ruler_samples;
+  const tasks::TaskOptions task_options = task_options_for(options, plan);
 
   std::vector<std::string> report_paths;
   for (const std::string& model : options.models) {

@@ -5,6 +5,8 @@
 
 #include "engram/atomic_file.h"
 #include "harness/cli/commands.h"
+#include "harness/distributed/launched_context.h"
+#include "harness/speed/parallel_speed.h"
 #include "harness/speed/speed_rows.h"
 #include "harness/speed/sweep_runner.h"
 
@@ -20,6 +22,7 @@ struct SpeedCliOptions {
   std::string output;
   std::string tokenizer;
   std::optional<int64_t> memory_budget;
+  bool shard = false;
   harness::speed::SweepOptions sweep;
 };
 
@@ -58,13 +61,25 @@ int run_speed(SpeedCliOptions options) {
   sweep.memory_budget_bytes = options.memory_budget;
   if (!options.tokenizer.empty()) sweep.tokenizer_dir = options.tokenizer;
   const speed::OutputFormat format = speed::parse_output_format(options.output_format);
+  // Under torchrun every rank measures; rank 0 alone prints and writes.
+  distributed::DistributedContext* const context = distributed::launched_context();
+  if (context) {
+    sweep.parallel.context = context;
+    sweep.parallel.rank = context->rank();
+    sweep.parallel.world_size = context->world_size();
+    if (context->device().is_cuda()) sweep.device = context->device().str();
+  }
+  sweep.parallel.shard = options.shard;
   if (sweep.workload == "nano-vllm") {
     const auto& w = sweep.nano_vllm;
     std::cerr << fmt::format("nano-vllm workload: {} sequences, input Uniform[{}, {}], output Uniform[{}, {}], seed {}, "
                              "EOS ignored, fixed max batch (not continuous batching)\n",
                              w.num_seqs, w.min_tokens, w.max_input, w.min_tokens, w.max_output, w.seed);
   }
-  const nlohmann::json section = speed::run_sweep(sweep, &std::cerr);
+  const bool root = !context || context->is_root();
+  const nlohmann::json section = speed::run_sweep(sweep, root ? &std::cerr : nullptr);
+  if (context) context->post_done();
+  if (!root) return 0;
   const nlohmann::json& rows = section["rows"];
   for (const auto& entry : section["memory_plans"]) {
     const auto& plan = entry["plan"];
@@ -75,6 +90,7 @@ int run_speed(SpeedCliOptions options) {
                              plan["budget_source"].get<std::string>());
   }
   if (section.contains("offload")) print_offload_table(section["offload"]["runs"]);
+  if (section.contains("parallel")) std::cerr << speed::format_parallel_section(section["parallel"]);
   if (options.output.empty()) {
     std::cout << (format == speed::OutputFormat::kJson ? section.dump(1) + "\n" : speed::format_rows(rows, format));
     return 0;
@@ -120,6 +136,9 @@ void add_speed_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   cmd->add_option("--engram-table-file", s.engram_table_file,
                   "disk tier: the table file (written when absent, reused when it fits; default: a temporary file)");
   cmd->add_option("--engram-cache-rows", s.engram_cache_rows, "hot-row cache of the host/disk tiers")->capture_default_str();
+  cmd->add_flag("--shard", o->shard,
+                "under torchrun: split routed experts and Engram tables across the ranks (expert parallelism) "
+                "and report the all-to-all time per layer; without it each rank holds the whole model");
   cmd->add_option("--memory-budget", o->memory_budget, "batch auto: plan for this many bytes instead of free memory");
   cmd->add_option("--memory-fraction", s.memory_fraction, "batch auto: share of free memory to plan for")
       ->capture_default_str();

@@ -141,7 +141,8 @@ nlohmann::json ReportContext::to_json() const {
             {"build_type", build.build_type}}},
           {"command_line", inputs.command_line},
           {"threads", inputs.threads},
-          {"seeds", seeds}};
+          {"seeds", seeds},
+          {"distributed", inputs.distributed ? *inputs.distributed : nlohmann::json(nullptr)}};
 }
 
 }  // namespace engram::report

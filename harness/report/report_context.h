@@ -32,6 +32,9 @@ struct ContextInputs {
   std::vector<std::string> command_line;        // argv as given
   int threads = 1;                              // intra-op threads the run used
   std::map<std::string, uint64_t> seeds;        // {"weights": 0, "sampling": 0}
+  // A data-parallel run's {"world_size", "backend", "ranks": [{"rank", "local_rank", "host", "device",
+  // "cpus", "threads"}]} (harness/distributed/distributed_context.h); unset in one process.
+  std::optional<nlohmann::json> distributed;
 };
 
 struct ReportContext {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "baselines/nn/model_sharding.h"
 #include "harness/model/model_loader.h"
 
 namespace engram::harness::speed {
@@ -18,13 +19,16 @@ at::ScalarType scalar_type(const std::string& dtype) {
 
 SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, const std::string& device,
                              uint64_t seed, const std::optional<std::string>& tokenizer_dir,
-                             const EngramTablePlacement& tables) {
+                             const EngramTablePlacement& tables, const std::shared_ptr<RankExchange>& shard_over) {
   SpeedModel built;
   built.spec = spec;
   built.device = device;
   built.dtype = dtype;
   const at::ScalarType type = scalar_type(dtype);
-  const bool tables_in_module = tables.tier == "device";
+  if (shard_over && tables.tier != "device") {
+    throw std::invalid_argument("a sharded model's Engram tables are split across ranks, not in the " + tables.tier + " tier");
+  }
+  const bool tables_in_module = tables.tier == "device" && !shard_over;
   ModelLoadOptions options;
   options.tokenizer_dir = tokenizer_dir;
   options.seed = seed;
@@ -42,14 +46,21 @@ SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, 
     built.lookup_source = loaded.compression_source;
   }
   built.pad_id = built.model->required_pad_id().value_or(0);
+  const TableRowSource table_source = loaded.random_weights ? initial_rows(seed, config.initializer_range)
+                                                            : checkpoint_rows(std::move(loaded.engram_tables));
+  model::ShardedParts sharded;
+  if (shard_over) model::shard_experts(built.model, shard_over, sharded);
   built.model->to(c10::Device(device), type);
   built.model->eval();
-  built.element_bytes = static_cast<int64_t>(c10::elementSize(type));
-  if (config.engram && !tables_in_module) {
-    const TableRowSource source = loaded.random_weights ? initial_rows(seed, config.initializer_range)
-                                                        : checkpoint_rows(std::move(loaded.engram_tables));
-    built.tables = place_engram_tables(built.model, tables, source);
+  if (shard_over) {
+    model::shard_engram_tables(built.model, shard_over, table_source, sharded);
+    built.exchange = shard_over;
+    built.sharding = {{"moe_layers", sharded.moe_layers},
+                      {"experts_per_rank", sharded.experts_per_rank},
+                      {"engram_layers", sharded.engram_layers}};
   }
+  built.element_bytes = static_cast<int64_t>(c10::elementSize(type));
+  if (config.engram && !tables_in_module && !shard_over) built.tables = place_engram_tables(built.model, tables, table_source);
   return built;
 }
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baselines/nn/causal_lm.h"
+#include "engram/rank_exchange.h"
 #include "harness/speed/speed_model_tables.h"
 
 namespace engram::harness::speed {
@@ -29,10 +30,17 @@ struct SpeedModel {
   int64_t element_bytes = 4;
   int64_t pad_id = 0;             // left padding (an Engram model pads with its hash pad id)
   std::shared_ptr<PlacedTables> tables;  // host or disk tier; null when the tables are on the device
+  // Set when the model is sharded over the ranks (speed --shard): its exchanges and their timings.
+  std::shared_ptr<RankExchange> exchange;
+  nlohmann::json sharding;  // what was split: {"moe_layers", "experts_per_rank", "engram_layers"}
 };
 
+// shard_over: split the routed experts (before the model moves to the device, which gets only this
+// rank's share) and the Engram tables (built without module tables; each rank fills only its rows)
+// across the exchange's ranks (baselines/nn/model_sharding.h). Tables must then be in the device tier.
 SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, const std::string& device,
                              uint64_t seed, const std::optional<std::string>& tokenizer_dir,
-                             const EngramTablePlacement& tables = {});
+                             const EngramTablePlacement& tables = {},
+                             const std::shared_ptr<RankExchange>& shard_over = nullptr);
 
 }  // namespace engram::harness::speed

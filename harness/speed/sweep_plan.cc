@@ -67,6 +67,14 @@ std::vector<std::string> parse_name_list(const std::string& text, const std::str
 }
 
 void validate(const SweepOptions& o) {
+  if (o.parallel.shard) {
+    // A sharded forward is a collective: every rank must run the same number of them.
+    for (const BatchSize& b : o.batches) {
+      if (b.is_auto()) throw std::invalid_argument("--batch auto: not with --shard (each rank's memory plan could differ)");
+    }
+    if (o.parallel.world_size < 2) throw std::invalid_argument("--shard: needs a torchrun launch of 2 or more ranks");
+    if (o.engram_table != "device") throw std::invalid_argument("--shard: Engram tables are sharded, not in the " + o.engram_table + " tier");
+  }
   if (o.models.empty()) throw std::invalid_argument("--model: at least one model is needed");
   require_positive(o.batches, "--batch");
   require_positive(o.prompt_tokens, "--prompt-tokens");

@@ -10,7 +10,22 @@
 #include "harness/batch_size.h"
 #include "harness/speed/warmup.h"
 
+namespace engram::distributed {
+class DistributedContext;
+}
+
 namespace engram::harness::speed {
+
+// `speed` under torchrun: every rank measures the same points on prompts of its own; rank 0 reports
+// each rank's throughput and their sum. With `shard`, each model's routed experts and Engram tables
+// are split across the ranks (baselines/nn/model_sharding.h), so every forward is a collective and
+// the all-to-all time of each layer is reported too.
+struct ParallelSpeed {
+  distributed::DistributedContext* context = nullptr;  // null: a single process
+  int rank = 0;
+  int world_size = 1;
+  bool shard = false;
+};
 
 // The paper's table-4 workload as nano-vLLM's bench.py draws it: num_seqs sequences of random token
 // ids, input and output lengths each Uniform[min_tokens, max_input|max_output] (inclusive), seeded;
@@ -46,6 +61,7 @@ struct SweepOptions {
   std::optional<int64_t> memory_budget_bytes;     // batch auto: override the device's free memory
   double memory_fraction = 0.8;                   // batch auto: share of the free memory planned for
   std::optional<std::string> tokenizer_dir;       // Engram compression table (default: shared DeepSeek-V3)
+  ParallelSpeed parallel;
 };
 
 struct SweepPoint {

@@ -11,6 +11,7 @@
 #include "harness/engram_offload.h"
 #include "harness/speed/generation_timing.h"
 #include "harness/speed/nano_vllm_workload.h"
+#include "harness/speed/parallel_speed.h"
 #include "harness/speed/speed_model.h"
 #include "harness/speed/speed_rows.h"
 #include "harness/speed/statistics.h"
@@ -33,7 +34,8 @@ nlohmann::json base_row(const SweepOptions& o, const SpeedModel& m, const SweepP
           {"dtype", m.dtype},
           {"device", m.device},
           {"threads", at::get_num_threads()},
-          {"engram_table", has_engram ? nlohmann::json(m.tables ? m.tables->tier : "device") : nlohmann::json()},
+          {"engram_table", has_engram ? nlohmann::json(m.tables ? m.tables->tier : m.exchange ? "sharded" : "device")
+                                      : nlohmann::json()},
           {"engram_cache_rows", has_engram ? nlohmann::json(m.tables ? m.tables->cache_rows : 0) : nlohmann::json()},
           {"compression_table", has_engram ? nlohmann::json(m.lookup_source) : nlohmann::json()},
           {"workload", o.workload},
@@ -42,8 +44,13 @@ nlohmann::json base_row(const SweepOptions& o, const SpeedModel& m, const SweepP
           {"batch_requested", point.batch.to_json()}};
 }
 
+// Ranks draw prompts of their own, as data-parallel ranks would have.
+uint64_t prompt_seed(const SweepOptions& o, uint64_t offset) {
+  return o.seed + offset + 7919 * static_cast<uint64_t>(o.parallel.rank);
+}
+
 nlohmann::json measure_sweep_point(const SweepOptions& o, SpeedModel& m, const SweepPoint& point, int64_t batch) {
-  const at::Tensor prompt = random_prompt_ids(m, batch, point.prompt_tokens, o.seed + 1);
+  const at::Tensor prompt = random_prompt_ids(m, batch, point.prompt_tokens, prompt_seed(o, 1));
   // From before the first warm-up: later runs reuse the allocator's memory and would show no growth.
   PeakMemoryTracker memory(m.device);
   memory.start();
@@ -54,6 +61,7 @@ nlohmann::json measure_sweep_point(const SweepOptions& o, SpeedModel& m, const S
       },
       o.warmup);
   if (m.tables) m.tables->store->reset_stats();  // the offload section covers the measured runs
+  if (m.exchange) m.exchange->reset_timings();
   std::vector<double> prefill, decode, steps;
   for (int r = 0; r < o.repetitions; ++r) {
     const GenerationTiming t = time_generation(m, prompt, point.gen_tokens);
@@ -96,9 +104,10 @@ nlohmann::json measure_nano_vllm(const SweepOptions& o, SpeedModel& m, const Swe
                                                      WorkloadSequence{16, 4});
   PeakMemoryTracker memory(m.device);
   memory.start();
-  run_nano_vllm(m, warm_sequences, batch, o.seed + 7);
+  run_nano_vllm(m, warm_sequences, batch, prompt_seed(o, 7));
   if (m.tables) m.tables->store->reset_stats();  // the offload section covers the measured run
-  const NanoVllmResult r = run_nano_vllm(m, sequences, batch, o.seed + 1);
+  if (m.exchange) m.exchange->reset_timings();
+  const NanoVllmResult r = run_nano_vllm(m, sequences, batch, prompt_seed(o, 1));
   double prefill_s = 0, decode_s = 0;
   for (double s : r.batch_prefill_seconds) prefill_s += s;
   for (double s : r.batch_decode_seconds) decode_s += s;
@@ -202,8 +211,11 @@ void print_row(std::ostream& progress, const SweepPoint& point, int64_t batch, c
 
 }  // namespace
 
-nlohmann::json run_sweep(const SweepOptions& options, std::ostream* progress) {
-  validate(options);
+nlohmann::json run_sweep(const SweepOptions& requested, std::ostream* progress) {
+  validate(requested);
+  SweepOptions options = requested;
+  // Sharded forwards are collectives: every rank warms up the same number of times.
+  if (options.parallel.shard) options.warmup.min_runs = options.warmup.max_runs;
   if (options.threads > 0) at::set_num_threads(options.threads);
   EngramTablePlacement placement;
   placement.tier = options.engram_table;
@@ -212,11 +224,14 @@ nlohmann::json run_sweep(const SweepOptions& options, std::ostream* progress) {
   nlohmann::json rows = nlohmann::json::array();
   nlohmann::json plans = nlohmann::json::array();
   nlohmann::json offload_runs = nlohmann::json::array();
+  nlohmann::json all_to_all = nlohmann::json::array();
   std::optional<SpeedModel> model;
+  const std::shared_ptr<RankExchange> exchange = options.parallel.shard ? make_speed_exchange(options.parallel) : nullptr;
   for (const SweepPoint& point : expand_sweep(options)) {
     if (!model || model->spec != point.model) {
       model.reset();  // free the previous model (and its tables) before building the next
-      model = build_speed_model(point.model, options.dtype, options.device, options.seed, options.tokenizer_dir, placement);
+      model = build_speed_model(point.model, options.dtype, options.device, options.seed, options.tokenizer_dir, placement,
+                                exchange);
       if (progress && !model->lookup_source.empty()) {
         *progress << fmt::format("{}: Engram compression from {}\n", point.model, model->lookup_source);
       }
@@ -225,6 +240,10 @@ nlohmann::json run_sweep(const SweepOptions& options, std::ostream* progress) {
                                  point.model, model->tables->table_bytes / 1e9, model->tables->tier,
                                  model->tables->build_seconds, model->tables->reused_file ? ", file reused" : "",
                                  options.device);
+      }
+      if (progress && model->exchange) {
+        *progress << fmt::format("{}: sharded over {} ranks: {}\n", point.model, options.parallel.world_size,
+                                 model->sharding.dump());
       }
     }
     int64_t batch = point.batch.value;
@@ -241,11 +260,18 @@ nlohmann::json run_sweep(const SweepOptions& options, std::ostream* progress) {
     check_row(row);
     if (progress) print_row(*progress, point, batch, row);
     if (model->tables) offload_runs.push_back(offload_entry(*model, row, rows));
+    if (model->exchange) {
+      // A measured run is one prefill and gen_tokens - 1 decode steps: gen_tokens forwards.
+      const std::optional<int64_t> forwards =
+          options.workload == "sweep" ? std::optional<int64_t>(options.repetitions * point.gen_tokens) : std::nullopt;
+      for (auto& entry : all_to_all_entries(*model, row, forwards)) all_to_all.push_back(std::move(entry));
+    }
     rows.push_back(std::move(row));
   }
   nlohmann::json section = speed_section(rows);
   section["memory_plans"] = plans;
   if (!offload_runs.empty()) section["offload"] = {{"runs", offload_runs}};
+  if (options.parallel.context) section["parallel"] = parallel_section(options.parallel, rows, all_to_all);
   return section;
 }
 

@@ -88,6 +88,15 @@ nlohmann::json without_journal_stats(nlohmann::json result) {
   return result;
 }
 
+// A whole evaluation by a fresh model into a fresh journal at `path`.
+nlohmann::json evaluate_into_journal(const Suite& suite, const std::filesystem::path& path) {
+  Journal journal(path);
+  EvaluateOptions options;
+  options.journal = &journal;
+  PromptHashModel model;
+  return evaluate(model, suite.list(), options);
+}
+
 TEST(Journal, ResponsesRoundTripExactly) {
   InstanceResponse r;
   r.loglikelihoods = {{-0.1 - 1e-17, true, 3}, {-123.456789012345678, false, 7}};
@@ -150,15 +159,8 @@ TEST(Journal, AFinishedJournalAnswersEverythingAndRescoresWithoutTheModel) {
   Suite suite;
   testing::ScratchDir dir;
   const auto path = dir.path() / "j.jsonl";
-  nlohmann::json first;
-  {
-    Journal journal(path);
-    EvaluateOptions options;
-    options.journal = &journal;
-    PromptHashModel model;
-    first = evaluate(model, suite.list(), options);
-    EXPECT_EQ(first["journal"]["reused"], 0);
-  }
+  const nlohmann::json first = evaluate_into_journal(suite, path);
+  EXPECT_EQ(first["journal"]["reused"], 0);
   Journal journal(path);
   EvaluateOptions options;
   options.journal = &journal;
@@ -302,6 +304,41 @@ TEST(Journal, AWholeLineThatIsNotAnEntryIsAnErrorNamingFileAndLine) {
     EXPECT_NE(what.find(path.string()), std::string::npos) << what;
     EXPECT_NE(what.find("line 1"), std::string::npos) << what;
   }
+}
+
+// A data-parallel run leaves one journal per rank: a resume reads them all (another rank's torn last
+// line skipped, not counted, never cut), and adopting copies into the report's journal what only the
+// others hold, so that it alone answers everything afterwards.
+TEST(Journal, ImportedJournalsAnswerAndAdoptingMakesTheOwnJournalComplete) {
+  Suite suite;
+  testing::ScratchDir dir;
+  const auto main_path = dir.path() / "report.journal.jsonl";
+  const auto rank_path = dir.path() / "report.journal.rank1.jsonl";
+  const nlohmann::json first = evaluate_into_journal(suite, rank_path);
+  {
+    std::ofstream torn(rank_path, std::ios::app);
+    torn << "{\"key\": \"cut";
+  }
+  const auto rank_bytes = std::filesystem::file_size(rank_path);
+  {
+    Journal journal(main_path);
+    journal.import_answers(rank_path);
+    EXPECT_EQ(journal.torn_lines(), 0u);
+    EvaluateOptions options;
+    options.journal = &journal;
+    PromptHashModel never_called(8, 0);  // throws on any call
+    const nlohmann::json again = evaluate(never_called, suite.list(), options);
+    EXPECT_TRUE(without_journal_stats(again) == without_journal_stats(first));
+    EXPECT_GT(journal.adopt_imported(), 0u);
+    EXPECT_EQ(journal.adopt_imported(), 0u) << "adopting twice appends nothing";
+  }
+  EXPECT_EQ(std::filesystem::file_size(rank_path), rank_bytes) << "another writer's journal is only read";
+  std::filesystem::remove(rank_path);
+  Journal alone(main_path);
+  EvaluateOptions options;
+  options.journal = &alone;
+  const nlohmann::json rescored = rescore_from_journal(suite.list(), options);
+  EXPECT_TRUE(without_journal_stats(rescored) == without_journal_stats(first));
 }
 
 }  // namespace
