@@ -355,16 +355,16 @@ EvaluationOutcome evaluate_and_report(const EvaluationRequest& request, distribu
   if (context) sharing.emplace(*context, task_options.encode);
   const EvaluationResult result =
       evaluate_tasks(request, loaded, task_list, journal, sharing ? &*sharing : nullptr);
+  // Past this barrier rank 0's journal holds every answer, so the rank journals may go; rank 0 then
+  // measures and reports alone.
+  if (root) journal.adopt_imported();
+  if (context) context->barrier("journaling every answer on rank 0");
   if (!root) {
-    // Rank 0 has journaled this rank's answers once it reaches the barrier.
-    context->barrier("finishing");
     std::error_code ignored;
     fs::remove(own_journal, ignored);
-    context->post_done();
     outcome.report = nullptr;
     return outcome;
   }
-  journal.adopt_imported();
   extras.eval_seconds = result.seconds;
   if (request.measure && loaded.model) request.measure(*loaded.model, extras);
   if (request.write_samples_log && result.evaluation.contains("samples")) {
@@ -376,9 +376,7 @@ EvaluationOutcome evaluate_and_report(const EvaluationRequest& request, distribu
   extras.wall_seconds = seconds_since(started);
   outcome.report = assemble_report(request, loaded, task_list, result, extras, outcome.journal_path, context);
   report::write_report(request.report_path.string(), outcome.report);
-  if (context) context->barrier("finishing");
   remove_rank_journals(request.report_path);
-  if (context) context->post_done();
   return outcome;
 }
 

@@ -138,6 +138,7 @@ std::unique_ptr<DistributedContext> DistributedContext::from_environment(const D
 }
 
 DistributedContext::~DistributedContext() {
+  post_done();
   heartbeat_.reset();
   process_group_.reset();
   store_.reset();

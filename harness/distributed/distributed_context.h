@@ -95,7 +95,8 @@ class DistributedContext {
   // Posts this rank's error where its peers look when their collectives fail, so that their
   // messages say what happened here. Never throws.
   void post_failure(const std::string& message) noexcept;
-  // Says this rank finished, so peers do not take its silent heartbeat for a death.
+  // Says this rank finished, so peers do not take its silent heartbeat for a death (the destructor
+  // does it too).
   void post_done() noexcept;
 
  private:
