@@ -214,10 +214,12 @@ MemoryPlan plan_batch(const SweepOptions& options, const SpeedModel& model, cons
 }
 
 void print_row(std::ostream& progress, const SweepPoint& point, int64_t batch, const nlohmann::json& row) {
-  progress << fmt::format("{} batch {} prompt {} gen {}: prefill {:.1f} tok/s, decode {} tok/s, output {:.1f} tok/s ({} warm-ups)\n",
-                          point.model, batch, row["prompt_tokens"].get<int64_t>(), row["gen_tokens"].get<int64_t>(),
-                          row["prefill_tok_s"].get<double>(),
-                          row["decode_tok_s"].is_null() ? std::string("n/a") : fmt::format("{:.1f}", row["decode_tok_s"].get<double>()),
+  const auto rate = [](const nlohmann::json& value) {
+    return value.is_null() ? std::string("n/a") : fmt::format("{:.1f}", value.get<double>());
+  };
+  progress << fmt::format("{} {} batch {} prompt {} gen {}: prefill {} tok/s, decode {} tok/s, output {:.1f} tok/s ({} warm-ups)\n",
+                          point.model, row["workload"].get<std::string>(), batch, row["prompt_tokens"].get<int64_t>(),
+                          row["gen_tokens"].get<int64_t>(), rate(row["prefill_tok_s"]), rate(row["decode_tok_s"]),
                           row["output_tok_s"].get<double>(), row["warmup"].get<int>());
   progress.flush();
 }
