@@ -1,6 +1,7 @@
 #include "tasks/evaluator.h"
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -129,12 +130,29 @@ PendingInstances take_answers_from_journal(RequestType type, const std::vector<c
   return pending;
 }
 
-// Longest prompts first, ties in task order: deterministic, and the peak memory comes first.
-std::vector<size_t> longest_prompt_first(const PendingInstances& pending, const Workload& work) {
+// Siblings together: the instances of one subtask (which share its few-shot prompt, so an engine
+// computes that prefix once per call) are adjacent, longest prompt first; subtasks by their longest
+// prompt, ties in task order. Deterministic, and the peak memory still comes first.
+std::vector<size_t> siblings_together_longest_first(const PendingInstances& pending, const Workload& work) {
+  std::map<std::pair<size_t, std::string>, size_t> longest_in_subtask;
+  for (const InstanceRef& ref : pending.refs) {
+    size_t& longest = longest_in_subtask[{ref.task, work.instance(ref).subtask}];
+    longest = std::max(longest, work.instance(ref).context.size());
+  }
+  const auto group_length = [&](const InstanceRef& ref) {
+    return longest_in_subtask.at({ref.task, work.instance(ref).subtask});
+  };
   std::vector<size_t> order(pending.refs.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return work.instance(pending.refs[a]).context.size() > work.instance(pending.refs[b]).context.size();
+    const InstanceRef& x = pending.refs[a];
+    const InstanceRef& y = pending.refs[b];
+    if (group_length(x) != group_length(y)) return group_length(x) > group_length(y);
+    if (x.task != y.task) return x.task < y.task;
+    const std::string& subtask_x = work.instance(x).subtask;
+    const std::string& subtask_y = work.instance(y).subtask;
+    if (subtask_x != subtask_y) return subtask_x < subtask_y;
+    return work.instance(x).context.size() > work.instance(y).context.size();
   });
   return order;
 }
@@ -144,7 +162,7 @@ std::vector<size_t> longest_prompt_first(const PendingInstances& pending, const 
 void answer_in_chunks(LanguageModel& model, RequestType type, const std::vector<const Task*>& tasks,
                       const PendingInstances& pending, Workload& work, const EvaluateOptions& options) {
   const char* phase = to_string(type);
-  const std::vector<size_t> order = longest_prompt_first(pending, work);
+  const std::vector<size_t> order = siblings_together_longest_first(pending, work);
   size_t done = pending.from_journal;
   if (options.progress) options.progress({phase, done, pending.total, pending.from_journal});
   const size_t chunk_size = std::max<size_t>(1, options.chunk_instances);

@@ -1,11 +1,11 @@
 #pragma once
 // The evaluator: runs tasks against a LanguageModel and returns results and per-sample records as
-// JSON. Requests of one kind, from all tasks, are ordered longest prompt first and go to the model
-// in chunks of `chunk_instances` instances (one call per chunk), so that an engine batches and sorts
-// them as it likes while a crash loses at most one chunk: with a journal (journal.h), each chunk's
-// responses are appended and synced to disk as it finishes and a rerun reuses them. Results come
-// back in request order and are matched to their documents here; scoring runs after all responses
-// are in.
+// JSON. Requests of one kind, from all tasks, go subtask by subtask (siblings share a few-shot prompt)
+// longest first, in chunks of `chunk_instances` instances (one call per chunk), so that an engine
+// batches, sorts and shares prefixes as it likes while a crash loses at most one chunk: with a
+// journal (journal.h), each chunk's responses are appended and synced to disk as it finishes and a
+// rerun reuses them. Results come back in request order and are matched to their documents
+// here; scoring runs after all responses are in.
 //
 // Returned JSON (schema "engram-bench/task-eval/1"; a later issue wraps it in the report schema):
 // {
@@ -79,9 +79,9 @@ struct EvaluateOptions {
   Journal* journal = nullptr;
   // Identity of the model's outputs for journal keys; empty: model_fingerprint(model).
   std::string model_fingerprint;
-  // Instances per model call. Instances are ordered longest prompt first across all tasks (the
-  // first chunk meets the peak memory) and cut into chunks, so that at most one chunk of work is
-  // lost to a crash; the engine still batches and sorts within a chunk.
+  // Instances per model call. Instances go subtask by subtask, longest prompt first (the first
+  // chunk meets the peak memory), cut into chunks so that at most one chunk of work is lost to a
+  // crash; the engine still batches, sorts and shares prefixes within a chunk.
   size_t chunk_instances = 64;
   std::function<void(const EvaluateProgress&)> progress;
   // Caps every generation budget (quick suites on random-weight models, which rarely emit a stop

@@ -231,6 +231,104 @@ TEST_P(EngineTest, SamplingIsSeededAndRollingScoresEveryToken) {
   EXPECT_NE(windowed, rolling);
 }
 
+// Few-shot style requests: two "subjects" whose items share a long prompt, items that also share
+// their first words (a nested shared prefix), and continuations of several tokens.
+std::vector<tasks::LoglikelihoodRequest> few_shot_requests() {
+  const std::string geography =
+      "The following are questions about geography.\nQ: Which river flows through Paris?\nA: the Seine\n"
+      "Q: What is the capital of Italy?\nA: Rome\n";
+  const std::string arithmetic =
+      "The following are questions about arithmetic.\nQ: 3 + 4 =\nA: 7\nQ: 10 - 6 =\nA: 4\n";
+  std::vector<tasks::LoglikelihoodRequest> out;
+  for (const std::string question : {"Which city is the capital of Spain?", "Which city is the capital of Peru?",
+                                     "Name a river in Egypt."}) {
+    for (const std::string answer : {" Madrid", " Lima", " the Nile river"}) {
+      out.push_back({geography + "Q: " + question + "\nA:", answer});
+    }
+  }
+  for (const std::string question : {"2 + 2 =", "9 - 3 =", "5 * 5 ="}) out.push_back({arithmetic + "Q: " + question + "\nA:", " 4"});
+  out.push_back({"An unrelated context", " with no shared prefix"});
+  return out;
+}
+
+TEST_P(EngineTest, SharedPrefixReuseEqualsRecomputationAndFullForward) {
+  EngineSetup reuse = make_engine(config(), 4);
+  EngineSetup recompute = make_engine(config(), 4);
+  reuse.engine->mutable_options().max_length = 256;
+  reuse.engine->mutable_options().min_shared_prefix = 4;
+  recompute.engine->mutable_options().max_length = 256;
+  recompute.engine->mutable_options().min_shared_prefix = 0;
+  const auto requests = few_shot_requests();
+  const auto shared = reuse.engine->loglikelihood(requests);
+  const auto stats = reuse.engine->scoring_stats();
+  const auto plain = recompute.engine->loglikelihood(requests);
+  // At least the two subject prompts and the nested "Q: Which city is the capital of".
+  EXPECT_GE(stats.shared_prefixes, 3);
+  EXPECT_LT(stats.computed_tokens * 2, stats.input_tokens);
+  EXPECT_EQ(recompute.engine->scoring_stats().computed_tokens, recompute.engine->scoring_stats().input_tokens);
+  torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    EXPECT_NEAR(shared[i].logprob, plain[i].logprob, 1e-5) << i;
+    EXPECT_EQ(shared[i].is_greedy, plain[i].is_greedy) << i;
+    const std::vector<int64_t> context = reuse.engine->encode(requests[i].context);
+    const std::vector<int64_t> whole = reuse.engine->encode(requests[i].context + requests[i].continuation);
+    const std::vector<int64_t> continuation(whole.begin() + static_cast<std::ptrdiff_t>(context.size()), whole.end());
+    const auto [logprob, greedy] = reference_score(reuse.model, context, continuation);
+    EXPECT_NEAR(shared[i].logprob, logprob, 1e-5) << i;
+    EXPECT_EQ(shared[i].is_greedy, greedy) << i;
+  }
+}
+
+// Prompts of several lengths and budgets, some sharing a long prefix (a few-shot prompt).
+std::vector<tasks::GenerationRequest> scheduling_prompts() {
+  const std::string shots = "Q: Which river flows through Paris?\nA: the Seine\nQ: What is the capital of Italy?\nA: Rome\n";
+  std::vector<tasks::GenerationRequest> out;
+  int64_t budget = 3;
+  for (const std::string& text : std::vector<std::string>{
+           shots + "Q: Name a river in Egypt.\nA:", "Once upon a time", shots + "Q: 2 + 2?\nA:", "x",
+           "The quick brown fox jumps over the lazy dog because", shots + "Q: Capital of Peru?\nA:", "def f(x):\n",
+           "1, 2, 3, 4,"}) {
+    tasks::GenerationRequest r;
+    r.context = text;
+    r.max_new_tokens = budget;
+    budget = budget % 11 + 4;
+    out.push_back(r);
+  }
+  return out;
+}
+
+TEST_P(EngineTest, ContinuousBatchingMatchesFixedBatchesWithPrefixReuseAndPreemption) {
+  EngineSetup fixed = make_engine(config(), 3);
+  fixed.engine->mutable_options().max_length = 256;
+  fixed.engine->mutable_options().continuous_batching = false;
+  const auto prompts = scheduling_prompts();
+  const auto expected = fixed.engine->generate_until(prompts);
+
+  EngineSetup continuous = make_engine(config(), 3);
+  continuous.engine->mutable_options().max_length = 256;
+  continuous.engine->mutable_options().min_shared_prefix = 8;
+  continuous.engine->mutable_options().kv_block_size = 4;
+  const auto roomy = continuous.engine->generate_until(prompts);
+  const ContinuousBatchingStats roomy_stats = continuous.engine->generation_stats();
+  // A pool too small for three running sequences: decode steps preempt and recompute.
+  continuous.engine->mutable_options().kv_blocks = 24;
+  const auto tight = continuous.engine->generate_until(prompts);
+  const ContinuousBatchingStats tight_stats = continuous.engine->generation_stats();
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    EXPECT_EQ(roomy[i].text, expected[i].text) << i;
+    EXPECT_EQ(roomy[i].tokens, expected[i].tokens) << i;
+    EXPECT_EQ(roomy[i].truncated, expected[i].truncated) << i;
+    EXPECT_EQ(tight[i].text, expected[i].text) << i;
+    EXPECT_EQ(tight[i].tokens, expected[i].tokens) << i;
+  }
+  EXPECT_EQ(roomy_stats.shared_prefixes, 1);
+  EXPECT_GT(roomy_stats.reused_tokens, 0);
+  EXPECT_EQ(roomy_stats.max_running, 3);
+  EXPECT_EQ(roomy_stats.preemptions, 0);
+  EXPECT_GT(tight_stats.preemptions, 0);
+  EXPECT_GT(tight_stats.prefills, static_cast<int64_t>(prompts.size()));
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, EngineTest,
                          ::testing::Values(Family{"llama", false, false, 1}, Family{"deepseek_moe", true, false, 1},
                                            Family{"deepseek_engram_hc4", true, true, 4},

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include "baselines/nn/kv_cache.h"
 #include "harness/io/safetensors.h"
 #include "harness/model/checkpoint_model.h"
 #include "test_support.h"
@@ -31,6 +32,18 @@ TEST_P(HfParity, LogitsMatchTransformers) {
   std::vector<at::Tensor> steps{prefix};
   for (int64_t t = 16; t < ids.size(1); ++t) steps.push_back(loaded.model->forward(ids.narrow(1, t, 1), &cache));
   EXPECT_LE((at::cat(steps, 1) - expected).abs().max().item<double>(), 1e-4) << GetParam() << " incremental";
+
+  // A shared prefix computed once and continued by several rows (the engine's prefix reuse).
+  model::KvCache shared = loaded.model->new_cache();
+  const at::Tensor first_row = ids.narrow(0, 0, 1);
+  loaded.model->forward(first_row.narrow(1, 0, 16), &shared);
+  model::KvCache rows = model::repeat_rows(shared, 3);
+  const int64_t rest = ids.size(1) - 16;
+  const at::Tensor continued = loaded.model->forward(first_row.narrow(1, 16, rest).expand({3, rest}), &rows);
+  for (int64_t row = 0; row < 3; ++row) {
+    EXPECT_LE((continued[row] - expected[0].narrow(0, 16, rest)).abs().max().item<double>(), 1e-4)
+        << GetParam() << " shared prefix, row " << row;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, HfParity,

@@ -315,25 +315,38 @@ TEST(SpeedNanoVllm, CountsOutputTokensOverWallTime) {
     o.nano_vllm.max_input = 6;
     o.nano_vllm.max_output = 4;
     const nlohmann::json rows = run_sweep(o)["rows"];
-    ASSERT_EQ(rows.size(), 1u);
-    const auto& row = rows[0];
+    // Continuous batching, then fixed batches, on the same sequences.
+    ASSERT_EQ(rows.size(), 2u);
     const auto drawn = draw_nano_vllm_sequences(o.nano_vllm);
     int64_t inputs = 0, outputs = 0;
     for (const auto& s : drawn) {
       inputs += s.input_tokens;
       outputs += s.output_tokens;
     }
-    const auto& params = row["workload_params"];
-    EXPECT_EQ(params["input_tokens"], inputs) << model;
-    EXPECT_EQ(params["output_tokens"], outputs) << model;
-    EXPECT_EQ(params["batches"], 2);  // 3 sequences, at most 2 at a time
-    EXPECT_EQ(params["num_seqs"], 3);
-    EXPECT_NEAR(row["output_tok_s"].get<double>(), outputs / params["wall_seconds"].get<double>(), 1e-6);
-    EXPECT_EQ(row["samples"]["prefill_s"].size(), 2u);
-    EXPECT_EQ(row["workload"], "nano-vllm");
-    if (model == "tiny-engram") {
-      EXPECT_EQ(row["engram_table"], "device");
+    for (const auto& row : rows) {
+      const auto& params = row["workload_params"];
+      EXPECT_EQ(params["input_tokens"], inputs) << model;
+      EXPECT_EQ(params["output_tokens"], outputs) << model;
+      EXPECT_EQ(params["num_seqs"], 3);
+      EXPECT_NEAR(row["output_tok_s"].get<double>(), outputs / params["wall_seconds"].get<double>(), 1e-6);
+      if (model == "tiny-engram") {
+        EXPECT_EQ(row["engram_table"], "device");
+      }
     }
+    const auto& continuous = rows[0];
+    EXPECT_EQ(continuous["workload"], "nano-vllm");
+    EXPECT_EQ(continuous["workload_params"]["batches"], 3);  // every sequence prefilled once
+    EXPECT_EQ(continuous["workload_params"]["preemptions"], 0);
+    // Decode steps: at most 2 running, so at least the longest output less its first token and at
+    // most every sequence's outputs after the first.
+    int64_t longest = 0;
+    for (const auto& s : drawn) longest = std::max(longest, s.output_tokens);
+    EXPECT_GE(continuous["workload_params"]["decode_steps"].get<int64_t>(), longest - 1);
+    EXPECT_LE(continuous["workload_params"]["decode_steps"].get<int64_t>(), outputs - 3);
+    const auto& fixed = rows[1];
+    EXPECT_EQ(fixed["workload"], "nano-vllm-fixed-batch");
+    EXPECT_EQ(fixed["workload_params"]["batches"], 2);  // 3 sequences, at most 2 at a time
+    EXPECT_EQ(fixed["samples"]["prefill_s"].size(), 2u);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "baselines/nn/rope.h"
 
@@ -11,10 +12,6 @@ namespace {
 
 // transformers builds MLA's two latent norms without passing rms_norm_eps (docs/hf-model-notes.md 1.1).
 constexpr double kLatentNormEps = 1e-6;
-
-at::Tensor append(const at::Tensor& cached, const at::Tensor& fresh, int64_t time_dim) {
-  return cached.defined() ? at::cat({cached, fresh}, time_dim) : fresh;
-}
 
 at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const StepInputs& inputs,
                   double scale) {
@@ -70,10 +67,7 @@ torch::Tensor MlaAttentionImpl::forward(const torch::Tensor& x, const StepInputs
   at::Tensor latent = kv_a_layernorm->forward(kv_a.narrow(-1, 0, dims_.kv_lora_rank));
   at::Tensor k_rot = apply_rotary(kv_a.narrow(-1, dims_.kv_lora_rank, rope).view({batch, 1, length, rope}),
                                   inputs.cos, inputs.sin, interleave_);
-  if (cache) {
-    latent = cache->first = append(cache->first, latent, 1);
-    k_rot = cache->second = append(cache->second, k_rot, 2);
-  }
+  if (cache) std::tie(latent, k_rot) = cache->append(latent, 1, k_rot, 2);
   const int64_t keys = latent.size(1);
   const at::Tensor kv = kv_b_proj->forward(latent).view({batch, keys, heads_, nope + dims_.v_head_dim}).transpose(1, 2);
   const at::Tensor k = at::cat({kv.narrow(-1, 0, nope), k_rot.expand({batch, heads_, keys, rope})}, -1);
@@ -99,10 +93,7 @@ torch::Tensor GqaAttentionImpl::forward(const torch::Tensor& x, const StepInputs
   at::Tensor k = apply_rotary(k_proj->forward(x).view({batch, length, kv_heads_, head_dim_}).transpose(1, 2),
                               inputs.cos, inputs.sin, false);
   at::Tensor v = v_proj->forward(x).view({batch, length, kv_heads_, head_dim_}).transpose(1, 2);
-  if (cache) {
-    k = cache->first = append(cache->first, k, 2);
-    v = cache->second = append(cache->second, v, 2);
-  }
+  if (cache) std::tie(k, v) = cache->append(k, 2, v, 2);
   const int64_t groups = heads_ / kv_heads_;
   if (groups > 1) {
     k = k.repeat_interleave(groups, 1);

@@ -73,7 +73,7 @@ int run_speed(SpeedCliOptions options) {
   if (sweep.workload == "nano-vllm") {
     const auto& w = sweep.nano_vllm;
     std::cerr << fmt::format("nano-vllm workload: {} sequences, input Uniform[{}, {}], output Uniform[{}, {}], seed {}, "
-                             "EOS ignored, fixed max batch (not continuous batching)\n",
+                             "EOS ignored; continuous batching, then fixed max batches, on the same prompts\n",
                              w.num_seqs, w.min_tokens, w.max_input, w.min_tokens, w.max_output, w.seed);
   }
   const bool root = !context || context->is_root();

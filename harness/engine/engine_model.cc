@@ -1,15 +1,13 @@
 #include "harness/engine/engine_model.h"
 
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
-#include <limits>
 #include <map>
 #include <numeric>
 
+#include "harness/engine/prefix_tree.h"
 #include "harness/tokenizer/tokenizer.h"
-#include "tasks/crash_point.h"
 
 namespace engram::harness {
 
@@ -77,18 +75,22 @@ std::vector<tasks::LoglikelihoodResult> EngineModel::loglikelihood(
   return score_tokens(tokenized);
 }
 
+struct EngineModel::ScoringInput {
+  std::vector<int64_t> tokens;        // (context + continuation) without its last token, cut to the window
+  std::vector<std::size_t> requests;  // every request that shares these input tokens
+  int64_t needed = 0;                 // trailing positions whose predictions some request reads
+};
+
 std::vector<tasks::LoglikelihoodResult> EngineModel::score_tokens(const std::vector<TokenRequest>& requests) {
   std::vector<tasks::LoglikelihoodResult> results(requests.size());
-  // The model input is (context + continuation) without its last token, cut to the window.
-  struct Input {
-    std::vector<int64_t> tokens;
-    std::vector<std::size_t> requests;  // every request that shares these input tokens
-  };
   std::map<std::vector<int64_t>, std::size_t> index;
-  std::vector<Input> inputs;
+  std::vector<ScoringInput> inputs;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
-    if (r.continuation.empty()) continue;  // log P(empty) = 0, trivially greedy
+    if (r.continuation.empty()) {
+      results[i].is_greedy = true;  // log P(empty) = 0, trivially greedy
+      continue;
+    }
     std::vector<int64_t> whole = r.context;
     whole.insert(whole.end(), r.continuation.begin(), r.continuation.end());
     const std::size_t window = static_cast<std::size_t>(options_.max_length) + 1;
@@ -98,58 +100,107 @@ std::vector<tasks::LoglikelihoodResult> EngineModel::score_tokens(const std::vec
     }
     whole.pop_back();
     auto [it, inserted] = index.emplace(whole, inputs.size());
-    if (inserted) inputs.push_back({std::move(whole), {}});
-    inputs[it->second].requests.push_back(i);
+    if (inserted) inputs.push_back({std::move(whole), {}, 0});
+    ScoringInput& input = inputs[it->second];
+    input.requests.push_back(i);
+    input.needed = std::min<int64_t>(static_cast<int64_t>(input.tokens.size()),
+                                     std::max<int64_t>(input.needed, static_cast<int64_t>(r.continuation.size())));
   }
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    if (requests[i].continuation.empty()) results[i].is_greedy = true;
+  // An input can continue a shared prefix only up to its first read prediction.
+  PrefixTree tree;
+  for (const ScoringInput& input : inputs) {
+    tree.insert({input.tokens.begin(), input.tokens.end() - static_cast<std::ptrdiff_t>(input.needed)});
   }
-  // Longest first, so a batch's padding is small and memory problems show up at once.
-  std::vector<std::size_t> order(inputs.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return inputs[a].tokens.size() > inputs[b].tokens.size(); });
+  std::vector<PrefixTree::SharedPrefix> prefixes;
+  if (options_.min_shared_prefix > 0) {
+    prefixes = tree.shared_prefixes(options_.min_shared_prefix);
+  } else {
+    prefixes.push_back({-1, 0, 0, std::vector<std::size_t>(inputs.size())});
+    std::iota(prefixes[0].members.begin(), prefixes[0].members.end(), 0);
+  }
+  scoring_stats_ = {};
+  for (const ScoringInput& input : inputs) scoring_stats_.input_tokens += static_cast<int64_t>(input.tokens.size());
+  scoring_stats_.shared_prefixes = static_cast<int64_t>(prefixes.size()) - 1;
   torch::NoGradGuard no_grad;
   const auto device = model_->device();
-  for (std::size_t start = 0; start < order.size(); start += static_cast<std::size_t>(options_.batch_size)) {
-    const std::size_t end = std::min(order.size(), start + static_cast<std::size_t>(options_.batch_size));
-    const int64_t width = static_cast<int64_t>(inputs[order[start]].tokens.size());
-    const int64_t rows = static_cast<int64_t>(end - start);
-    // Right padding: causal layers never look ahead, so padding after a row changes nothing in it.
-    at::Tensor ids = at::full({rows, width}, pad_token(), at::kLong);
-    for (int64_t row = 0; row < rows; ++row) {
-      const auto& tokens = inputs[order[start + row]].tokens;
-      std::copy(tokens.begin(), tokens.end(), ids[row].data_ptr<int64_t>());
+  // Depth first, so only the caches of the current chain of enclosing prefixes are alive.
+  std::vector<std::pair<int, model::KvCache>> chain;
+  for (std::size_t g = 0; g < prefixes.size(); ++g) {
+    const PrefixTree::SharedPrefix& prefix = prefixes[g];
+    while (!chain.empty() && chain.back().first != prefix.parent) chain.pop_back();
+    if (chain.empty()) {
+      chain.emplace_back(static_cast<int>(g), model_->new_cache());
+    } else {
+      model::KvCache cache = chain.back().second;
+      const std::vector<int64_t>& source = tree.sequence(prefix.source);
+      const std::vector<int64_t> segment(source.begin() + cache.length, source.begin() + prefix.length);
+      model_->forward_hidden(at::tensor(segment, at::kLong).unsqueeze(0).to(device), &cache);
+      scoring_stats_.computed_tokens += static_cast<int64_t>(segment.size());
+      chain.emplace_back(static_cast<int>(g), std::move(cache));
     }
-    const at::Tensor hidden = model_->forward_hidden(ids.to(device));
-    for (int64_t row = 0; row < rows; ++row) {
-      const Input& input = inputs[order[start + row]];
-      const int64_t length = static_cast<int64_t>(input.tokens.size());
-      // Every request sharing this input reads the positions its continuation needs.
-      std::size_t longest = 0;
-      for (std::size_t r : input.requests) longest = std::max(longest, requests[r].continuation.size());
-      const int64_t first = std::max<int64_t>(0, length - static_cast<int64_t>(longest));
-      const at::Tensor log_probs =
-          at::log_softmax(model_->project(hidden[row].narrow(0, first, length - first)), -1).cpu();
-      const at::Tensor greedy = log_probs.argmax(-1);
-      for (std::size_t r : input.requests) {
-        const auto& continuation = requests[r].continuation;
-        const int64_t n = std::min<int64_t>(static_cast<int64_t>(continuation.size()), length);
-        double sum = 0;
-        bool is_greedy = true;
-        for (int64_t k = 0; k < n; ++k) {
-          const int64_t position = (length - first) - n + k;
-          const int64_t target = continuation[continuation.size() - static_cast<std::size_t>(n) + static_cast<std::size_t>(k)];
-          sum += log_probs[position][target].item<double>();
-          is_greedy = is_greedy && greedy[position].item<int64_t>() == target;
-        }
-        results[r].logprob = sum;
-        results[r].is_greedy = is_greedy;
-        results[r].tokens = static_cast<int64_t>(continuation.size());
-      }
+    // Longest first, so a batch's padding is small and memory problems show up at once.
+    std::vector<const ScoringInput*> members;
+    for (std::size_t m : prefix.members) members.push_back(&inputs[m]);
+    std::stable_sort(members.begin(), members.end(),
+                     [](const ScoringInput* a, const ScoringInput* b) { return a->tokens.size() > b->tokens.size(); });
+    const auto batch = static_cast<std::size_t>(options_.batch_size);
+    for (std::size_t start = 0; start < members.size(); start += batch) {
+      const std::vector<const ScoringInput*> rows(members.begin() + static_cast<std::ptrdiff_t>(start),
+                                                  members.begin() + static_cast<std::ptrdiff_t>(std::min(members.size(), start + batch)));
+      score_continuations(prefix.length > 0 ? &chain.back().second : nullptr, prefix.length, rows, requests, results);
     }
   }
   return results;
+}
+
+void EngineModel::score_continuations(const model::KvCache* prefix, int64_t prefix_length,
+                                      const std::vector<const ScoringInput*>& inputs,
+                                      const std::vector<TokenRequest>& requests,
+                                      std::vector<tasks::LoglikelihoodResult>& results) {
+  const auto device = model_->device();
+  const int64_t rows = static_cast<int64_t>(inputs.size());
+  int64_t width = 0;
+  for (const ScoringInput* input : inputs) width = std::max<int64_t>(width, static_cast<int64_t>(input->tokens.size()) - prefix_length);
+  // Right padding: causal layers never look ahead, so padding after a row changes nothing in it.
+  at::Tensor ids = at::full({rows, width}, pad_token(), at::kLong);
+  for (int64_t row = 0; row < rows; ++row) {
+    const auto& tokens = inputs[static_cast<std::size_t>(row)]->tokens;
+    std::copy(tokens.begin() + prefix_length, tokens.end(), ids[row].data_ptr<int64_t>());
+    scoring_stats_.computed_tokens += static_cast<int64_t>(tokens.size()) - prefix_length;
+  }
+  at::Tensor hidden;
+  if (prefix) {
+    model::KvCache cache = model::repeat_rows(*prefix, rows);
+    hidden = model_->forward_hidden(ids.to(device), &cache);
+  } else {
+    hidden = model_->forward_hidden(ids.to(device));
+  }
+  for (int64_t row = 0; row < rows; ++row) {
+    const ScoringInput& input = *inputs[static_cast<std::size_t>(row)];
+    const int64_t length = static_cast<int64_t>(input.tokens.size());
+    const int64_t first = length - input.needed;
+    const at::Tensor log_probs =
+        at::log_softmax(model_->project(hidden[row].narrow(0, first - prefix_length, input.needed)), -1).cpu();
+    const at::Tensor greedy = log_probs.argmax(-1);
+    const auto log_prob = log_probs.accessor<float, 2>();
+    const auto greedy_token = greedy.accessor<int64_t, 1>();
+    // Every request sharing this input reads the positions its continuation needs.
+    for (std::size_t r : input.requests) {
+      const auto& continuation = requests[r].continuation;
+      const int64_t n = std::min<int64_t>(static_cast<int64_t>(continuation.size()), length);
+      double sum = 0;
+      bool is_greedy = true;
+      for (int64_t k = 0; k < n; ++k) {
+        const int64_t position = input.needed - n + k;
+        const int64_t target = continuation[continuation.size() - static_cast<std::size_t>(n) + static_cast<std::size_t>(k)];
+        sum += log_prob[position][target];
+        is_greedy = is_greedy && greedy_token[position] == target;
+      }
+      results[r].logprob = sum;
+      results[r].is_greedy = is_greedy;
+      results[r].tokens = static_cast<int64_t>(continuation.size());
+    }
+  }
 }
 
 std::vector<double> EngineModel::loglikelihood_rolling(const std::vector<std::string>& texts) {
@@ -185,137 +236,6 @@ std::vector<double> EngineModel::loglikelihood_rolling(const std::vector<std::st
   std::vector<double> totals(texts.size(), 0.0);
   for (std::size_t i = 0; i < scores.size(); ++i) totals[owner[i]] += scores[i].logprob;
   return totals;
-}
-
-namespace {
-
-// First occurrence of any stop string, or npos.
-std::size_t find_stop(const std::string& text, const std::vector<std::string>& stops) {
-  std::size_t best = std::string::npos;
-  for (const auto& stop : stops) {
-    if (stop.empty()) continue;
-    const std::size_t at = text.find(stop);
-    if (at < best) best = at;
-  }
-  return best;
-}
-
-int64_t sample_token(const at::Tensor& logits_in, const tasks::GenerationRequest& request, at::Generator& generator,
-                     int64_t tokenizer_vocab) {
-  // Embedding rows past the tokenizer's vocabulary (DeepSeek-V3 pads 128,815 to 129,280) are not
-  // tokens: they cannot be decoded, and Engram's compression has no entry for them.
-  at::Tensor logits = logits_in;
-  if (logits.size(-1) > tokenizer_vocab) {
-    logits = logits.clone();
-    logits.narrow(-1, tokenizer_vocab, logits.size(-1) - tokenizer_vocab).fill_(-std::numeric_limits<float>::infinity());
-  }
-  if (request.greedy || request.temperature <= 0) return logits.argmax().item<int64_t>();
-  at::Tensor probs = at::softmax(logits / request.temperature, -1);
-  if (request.top_p < 1.0) {
-    auto [sorted, indices] = probs.sort(-1, /*descending=*/true);
-    const at::Tensor cumulative = sorted.cumsum(-1);
-    // Keep the smallest prefix whose mass reaches top_p (the first token always stays).
-    const at::Tensor drop = (cumulative - sorted) >= request.top_p;
-    sorted = sorted.masked_fill(drop, 0.0);
-    probs = at::zeros_like(probs).scatter_(-1, indices, sorted);
-  }
-  return at::multinomial(probs, 1, false, generator).item<int64_t>();
-}
-
-}  // namespace
-
-std::vector<tasks::GenerationResult> EngineModel::generate_until(const std::vector<tasks::GenerationRequest>& requests) {
-  std::vector<std::size_t> order(requests.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::vector<std::vector<int64_t>> encoded(requests.size());
-  for (std::size_t i = 0; i < requests.size(); ++i) encoded[i] = encode(requests[i].context);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return encoded[a].size() > encoded[b].size(); });
-  std::vector<tasks::GenerationResult> results(requests.size());
-  for (std::size_t start = 0; start < order.size(); start += static_cast<std::size_t>(options_.batch_size)) {
-    const std::size_t end = std::min(order.size(), start + static_cast<std::size_t>(options_.batch_size));
-    std::vector<const tasks::GenerationRequest*> batch;
-    for (std::size_t k = start; k < end; ++k) batch.push_back(&requests[order[k]]);
-    const auto out = generate_batch(batch);
-    for (std::size_t k = start; k < end; ++k) results[order[k]] = out[k - start];
-  }
-  return results;
-}
-
-std::vector<tasks::GenerationResult> EngineModel::generate_batch(const std::vector<const tasks::GenerationRequest*>& batch) {
-  torch::NoGradGuard no_grad;
-  const auto device = model_->device();
-  const int64_t rows = static_cast<int64_t>(batch.size());
-  int64_t budget = 0;
-  for (const auto* r : batch) budget = std::max(budget, r->max_new_tokens);
-  std::vector<std::vector<int64_t>> prompts;
-  std::vector<bool> prompt_truncated;
-  int64_t width = 0;
-  for (const auto* r : batch) {
-    std::vector<int64_t> ids = encode(r->context);
-    if (ids.empty()) ids = {prefix_token()};
-    // Keep the most recent tokens so that prompt and generation fit the window.
-    const int64_t keep = std::max<int64_t>(1, options_.max_length - r->max_new_tokens);
-    prompt_truncated.push_back(static_cast<int64_t>(ids.size()) > keep);  // counted in the report
-    if (prompt_truncated.back()) ids.erase(ids.begin(), ids.end() - keep);
-    width = std::max<int64_t>(width, static_cast<int64_t>(ids.size()));
-    prompts.push_back(std::move(ids));
-  }
-  // Left padding, masked out of attention and of Engram's convolution.
-  at::Tensor ids = at::full({rows, width}, pad_token(), at::kLong);
-  at::Tensor mask = at::zeros({rows, width}, at::kLong);
-  for (int64_t row = 0; row < rows; ++row) {
-    const auto& p = prompts[row];
-    const int64_t offset = width - static_cast<int64_t>(p.size());
-    std::copy(p.begin(), p.end(), ids[row].data_ptr<int64_t>() + offset);
-    mask[row].narrow(0, offset, static_cast<int64_t>(p.size())).fill_(1);
-  }
-  if (tasks::fault_planted("unmasked-left-padding")) mask.fill_(1);
-  std::vector<at::Generator> generators;
-  for (const auto* r : batch) generators.push_back(at::make_generator<at::CPUGeneratorImpl>(r->seed));
-
-  model::KvCache cache = model_->new_cache();
-  model::ForwardOptions options;
-  options.attention_mask = mask.to(device);
-  options.positions = (mask.cumsum(1) - 1).clamp_min(0).to(device);
-  at::Tensor hidden = model_->forward_hidden(ids.to(device), &cache, options);
-  at::Tensor next_logits = model_->project(hidden.select(1, width - 1)).cpu();
-  at::Tensor next_position = options.positions.select(1, width - 1).cpu() + 1;
-
-  std::vector<std::vector<int64_t>> generated(static_cast<std::size_t>(rows));
-  std::vector<tasks::GenerationResult> results(static_cast<std::size_t>(rows));
-  std::vector<bool> done(static_cast<std::size_t>(rows), false);
-  for (int64_t row = 0; row < rows; ++row) results[row].prompt_truncated = prompt_truncated[row];
-  for (int64_t step = 0; step < budget; ++step) {
-    at::Tensor tokens = at::empty({rows, 1}, at::kLong);
-    for (int64_t row = 0; row < rows; ++row) {
-      const int64_t token = done[row] ? pad_token() : sample_token(next_logits[row], *batch[row], generators[row], tokenizer_->vocab_size());
-      tokens[row][0] = token;
-      if (done[row]) continue;
-      const bool is_eos = tokenizer_->eos_id() && token == *tokenizer_->eos_id();
-      if (!is_eos) generated[row].push_back(token);
-      const std::string text = tokenizer_->decode(generated[row], false);
-      const std::size_t stop = find_stop(text, batch[row]->stop);
-      auto& result = results[row];
-      result.tokens = static_cast<int64_t>(generated[row].size());
-      if (stop != std::string::npos || is_eos) {
-        result.text = stop != std::string::npos ? text.substr(0, stop) : text;
-        result.hit_stop = true;
-        done[row] = true;
-      } else if (static_cast<int64_t>(generated[row].size()) >= batch[row]->max_new_tokens) {
-        result.text = text;
-        result.truncated = true;
-        done[row] = true;
-      }
-    }
-    if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
-    mask = at::cat({mask, at::ones({rows, 1}, at::kLong)}, 1);
-    options.attention_mask = mask.to(device);
-    options.positions = next_position.unsqueeze(1).to(device);
-    hidden = model_->forward_hidden(tokens.to(device), &cache, options);
-    next_logits = model_->project(hidden.select(1, 0)).cpu();
-    next_position = next_position + 1;
-  }
-  return results;
 }
 
 }  // namespace engram::harness

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <limits>
 #include <random>
 #include <stdexcept>
 
 #include "harness/device_memory.h"
+#include "harness/engine/continuous_batching.h"
 #include "harness/speed/generation_timing.h"
 
 namespace engram::harness::speed {
@@ -28,6 +30,40 @@ int64_t uniform_inclusive(std::mt19937_64& rng, int64_t low, int64_t high) {
   } while (draw >= limit);
   return low + static_cast<int64_t>(draw % span);
 }
+
+// Sequence `index`'s prompt, the same whichever scheduler runs it.
+at::Tensor sequence_prompt(const SpeedModel& model, const WorkloadSequence& sequence, uint64_t token_seed,
+                           std::size_t index) {
+  return random_prompt_ids(model, 1, sequence.input_tokens, token_seed + index)[0];
+}
+
+// Greedy tokens, each sequence finished after its drawn output length (EOS ignored), with the times
+// of each sequence's first and last token.
+class FixedLengthPolicy : public TokenPolicy {
+ public:
+  FixedLengthPolicy(SpeedModel& model, const std::vector<WorkloadSequence>& sequences, std::function<double()> clock)
+      : model_(model), sequences_(sequences), clock_(std::move(clock)), produced_(sequences.size(), 0),
+        first_(sequences.size(), 0.0), last_(sequences.size(), 0.0) {}
+  std::vector<int64_t> choose(const at::Tensor& logits, const std::vector<std::size_t>&) override {
+    const at::Tensor next = logits.narrow(-1, 0, model_.token_limit).argmax(-1).cpu();
+    return {next.data_ptr<int64_t>(), next.data_ptr<int64_t>() + next.numel()};
+  }
+  bool accept(std::size_t sequence, int64_t) override {
+    const double now = clock_();
+    if (produced_[sequence]++ == 0) first_[sequence] = now;
+    last_[sequence] = now;
+    return produced_[sequence] >= sequences_[sequence].output_tokens;
+  }
+  double first(std::size_t i) const { return first_[i]; }
+  double last(std::size_t i) const { return last_[i]; }
+
+ private:
+  SpeedModel& model_;
+  const std::vector<WorkloadSequence>& sequences_;
+  std::function<double()> clock_;
+  std::vector<int64_t> produced_;
+  std::vector<double> first_, last_;
+};
 
 }  // namespace
 
@@ -50,6 +86,7 @@ NanoVllmResult run_nano_vllm(SpeedModel& model, const std::vector<WorkloadSequen
   torch::NoGradGuard no_grad;
   const c10::Device device(model.device);
   NanoVllmResult result;
+  result.scheduler = "fixed";
   synchronize_device(model.device);
   const auto start = Clock::now();
   const auto since_start = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
@@ -62,12 +99,12 @@ NanoVllmResult run_nano_vllm(SpeedModel& model, const std::vector<WorkloadSequen
       steps = std::max(steps, sequences[i].output_tokens);
     }
     // Left padding, masked out of attention (and of Engram's convolution), as the engine generates.
-    const at::Tensor random_ids = random_prompt_ids(model, rows, width, token_seed + first);
     at::Tensor ids = at::full({rows, width}, model.pad_id, at::kLong);
     at::Tensor mask = at::zeros({rows, width}, at::kLong);
     for (int64_t row = 0; row < rows; ++row) {
       const int64_t length = sequences[first + static_cast<std::size_t>(row)].input_tokens;
-      ids[row].narrow(0, width - length, length).copy_(random_ids[row].narrow(0, 0, length));
+      const std::size_t index = first + static_cast<std::size_t>(row);
+      ids[row].narrow(0, width - length, length).copy_(sequence_prompt(model, sequences[index], token_seed, index));
       mask[row].narrow(0, width - length, length).fill_(1);
       result.input_tokens += length;
     }
@@ -90,6 +127,7 @@ NanoVllmResult run_nano_vllm(SpeedModel& model, const std::vector<WorkloadSequen
       options.positions = next_position.unsqueeze(1);
       hidden = model.model->forward_hidden(next, &cache, options);
       next = greedy_next(model, hidden.select(1, 0));
+      ++result.decode_steps;
       next_position = next_position + 1;
       synchronize_device(model.device);
       const double now = since_start();
@@ -111,6 +149,43 @@ NanoVllmResult run_nano_vllm(SpeedModel& model, const std::vector<WorkloadSequen
     ++result.batches;
   }
   result.wall_seconds = since_start();
+  return result;
+}
+
+NanoVllmResult run_nano_vllm_continuous(SpeedModel& model, const std::vector<WorkloadSequence>& sequences,
+                                        int64_t max_batch, uint64_t token_seed) {
+  if (max_batch < 1) throw std::invalid_argument("nano-vllm workload: max batch must be positive");
+  NanoVllmResult result;
+  result.scheduler = "continuous";
+  std::vector<std::vector<int64_t>> prompts;
+  int64_t longest = 0;
+  for (std::size_t i = 0; i < sequences.size(); ++i) {
+    const at::Tensor ids = sequence_prompt(model, sequences[i], token_seed, i);
+    prompts.emplace_back(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
+    result.input_tokens += sequences[i].input_tokens;
+    result.output_tokens += sequences[i].output_tokens;
+    longest = std::max(longest, sequences[i].input_tokens + sequences[i].output_tokens);
+  }
+  ContinuousBatchingOptions options;
+  options.max_running = max_batch;
+  options.block_size = 16;
+  options.num_blocks = (max_batch + 1) * ((longest + options.block_size - 1) / options.block_size);
+  options.min_shared_prefix = 0;  // random prompts share nothing
+  options.pad_id = model.pad_id;
+  synchronize_device(model.device);
+  const auto start = Clock::now();
+  FixedLengthPolicy policy(model, sequences, [&] { return std::chrono::duration<double>(Clock::now() - start).count(); });
+  const ContinuousBatchingStats stats = run_continuous_batching(model.model, prompts, policy, options);
+  synchronize_device(model.device);
+  result.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.batches = stats.prefills;
+  result.decode_steps = stats.decode_steps;
+  result.preemptions = stats.preemptions;
+  for (std::size_t i = 0; i < sequences.size(); ++i) {
+    result.ttft_seconds.push_back(policy.first(i));
+    const int64_t out = sequences[i].output_tokens;
+    if (out > 1) result.tpot_seconds.push_back((policy.last(i) - policy.first(i)) / static_cast<double>(out - 1));
+  }
   return result;
 }
 

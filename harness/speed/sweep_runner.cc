@@ -97,33 +97,32 @@ nlohmann::json measure_sweep_point(const SweepOptions& o, SpeedModel& m, const S
   return row;
 }
 
-nlohmann::json measure_nano_vllm(const SweepOptions& o, SpeedModel& m, const SweepPoint& point, int64_t batch) {
-  const auto sequences = draw_nano_vllm_sequences(o.nano_vllm);
-  // nano-vLLM's bench.py warms up with one short generate; so do we, on one short batch.
-  const std::vector<WorkloadSequence> warm_sequences(static_cast<std::size_t>(std::min<int64_t>(batch, o.nano_vllm.num_seqs)),
-                                                     WorkloadSequence{16, 4});
-  PeakMemoryTracker memory(m.device);
-  memory.start();
-  run_nano_vllm(m, warm_sequences, batch, prompt_seed(o, 7));
-  if (m.tables) m.tables->store->reset_stats();  // the offload section covers the measured run
-  if (m.exchange) m.exchange->reset_timings();
-  const NanoVllmResult r = run_nano_vllm(m, sequences, batch, prompt_seed(o, 1));
+// The workload's row for one scheduler's run.
+nlohmann::json nano_vllm_row(const SweepOptions& o, SpeedModel& m, const SweepPoint& point, int64_t batch,
+                             const NanoVllmResult& r, const PeakMemoryTracker& memory) {
   double prefill_s = 0, decode_s = 0;
   for (double s : r.batch_prefill_seconds) prefill_s += s;
   for (double s : r.batch_decode_seconds) decode_s += s;
-  const int64_t decode_tokens = r.output_tokens - static_cast<int64_t>(sequences.size());  // first tokens come from prefill
-
+  const int64_t decode_tokens = r.output_tokens - static_cast<int64_t>(r.ttft_seconds.size());  // first tokens come from prefill
+  const bool continuous = r.scheduler == "continuous";
   nlohmann::json row = base_row(o, m, point, batch);
+  // The fixed-batch row gets a workload name of its own, so that reports never pair it with the
+  // continuous row (or with the paper's figure) as the same measurement.
+  row["workload"] = continuous ? "nano-vllm" : "nano-vllm-fixed-batch";
   row["workload_params"] = {{"num_seqs", o.nano_vllm.num_seqs},
                             {"min_tokens", o.nano_vllm.min_tokens},
                             {"max_input", o.nano_vllm.max_input},
                             {"max_output", o.nano_vllm.max_output},
                             {"length_seed", o.nano_vllm.seed},
-                            {"scheduler", "fixed max batch, arrival order, prefill then decode per batch"},
+                            {"scheduler", continuous ? "continuous batching over a paged KV cache (block size 16), "
+                                                       "at most batch running, prefill one sequence at a time"
+                                                     : "fixed max batch, arrival order, prefill then decode per batch"},
                             {"ignore_eos", true},
                             {"input_tokens", r.input_tokens},
                             {"output_tokens", r.output_tokens},
                             {"batches", r.batches},
+                            {"decode_steps", r.decode_steps},
+                            {"preemptions", r.preemptions},
                             {"padded_decode_slots", r.padded_decode_slots},
                             {"wall_seconds", r.wall_seconds}};
   row["prompt_tokens"] = r.input_tokens;
@@ -132,7 +131,8 @@ nlohmann::json measure_nano_vllm(const SweepOptions& o, SpeedModel& m, const Swe
   row["warmup"] = 1;
   row["warmup_settled"] = nullptr;
   row["warmup_cv"] = nullptr;
-  row["prefill_tok_s"] = prefill_s > 0 ? static_cast<double>(r.input_tokens) / prefill_s : 0.0;
+  // Continuous batching interleaves prefills with decode steps: no separate prefill and decode rates.
+  row["prefill_tok_s"] = prefill_s > 0 ? nlohmann::json(static_cast<double>(r.input_tokens) / prefill_s) : nlohmann::json();
   row["prefill_tok_s_stddev"] = nullptr;
   row["decode_tok_s"] = decode_s > 0 ? nlohmann::json(static_cast<double>(decode_tokens) / decode_s) : nlohmann::json();
   row["decode_tok_s_stddev"] = nullptr;
@@ -145,13 +145,35 @@ nlohmann::json measure_nano_vllm(const SweepOptions& o, SpeedModel& m, const Swe
   return row;
 }
 
+// Both schedulers on the same sequences and prompts: continuous batching first, then fixed batches.
+std::vector<nlohmann::json> measure_nano_vllm(const SweepOptions& o, SpeedModel& m, const SweepPoint& point, int64_t batch) {
+  const auto sequences = draw_nano_vllm_sequences(o.nano_vllm);
+  // nano-vLLM's bench.py warms up with one short generate; so do we, on one short batch.
+  const std::vector<WorkloadSequence> warm_sequences(static_cast<std::size_t>(std::min<int64_t>(batch, o.nano_vllm.num_seqs)),
+                                                     WorkloadSequence{16, 4});
+  std::vector<nlohmann::json> rows;
+  for (const bool continuous : {true, false}) {
+    PeakMemoryTracker memory(m.device);
+    memory.start();
+    const auto run = continuous ? run_nano_vllm_continuous : run_nano_vllm;
+    run(m, warm_sequences, batch, prompt_seed(o, 7));
+    if (m.tables) m.tables->store->reset_stats();  // the offload section covers the measured run
+    if (m.exchange) m.exchange->reset_timings();
+    const NanoVllmResult r = run(m, sequences, batch, prompt_seed(o, 1));
+    rows.push_back(nano_vllm_row(o, m, point, batch, r, memory));
+  }
+  return rows;
+}
+
 // The row of `model`'s backbone alone (PRESET for PRESET+engram=SIZE) at the same point, if measured.
 const nlohmann::json* baseline_row(const nlohmann::json& rows, const std::string& model, const nlohmann::json& row) {
   const size_t plus = model.find("+engram=");
   if (plus == std::string::npos) return nullptr;
   const std::string backbone = model.substr(0, plus);
   for (const auto& candidate : rows) {
-    if (candidate["model"] != backbone || candidate["batch"] != row["batch"]) continue;
+    if (candidate["model"] != backbone || candidate["batch"] != row["batch"] || candidate["workload"] != row["workload"]) {
+      continue;
+    }
     if (row["workload"] == "sweep" &&
         (candidate["prompt_tokens"] != row["prompt_tokens"] || candidate["gen_tokens"] != row["gen_tokens"])) {
       continue;
@@ -201,10 +223,12 @@ MemoryPlan plan_batch(const SweepOptions& options, const SpeedModel& model, cons
 }
 
 void print_row(std::ostream& progress, const SweepPoint& point, int64_t batch, const nlohmann::json& row) {
-  progress << fmt::format("{} batch {} prompt {} gen {}: prefill {:.1f} tok/s, decode {} tok/s, output {:.1f} tok/s ({} warm-ups)\n",
-                          point.model, batch, row["prompt_tokens"].get<int64_t>(), row["gen_tokens"].get<int64_t>(),
-                          row["prefill_tok_s"].get<double>(),
-                          row["decode_tok_s"].is_null() ? std::string("n/a") : fmt::format("{:.1f}", row["decode_tok_s"].get<double>()),
+  const auto rate = [](const nlohmann::json& value) {
+    return value.is_null() ? std::string("n/a") : fmt::format("{:.1f}", value.get<double>());
+  };
+  progress << fmt::format("{} {} batch {} prompt {} gen {}: prefill {} tok/s, decode {} tok/s, output {:.1f} tok/s ({} warm-ups)\n",
+                          point.model, row["workload"].get<std::string>(), batch, row["prompt_tokens"].get<int64_t>(),
+                          row["gen_tokens"].get<int64_t>(), rate(row["prefill_tok_s"]), rate(row["decode_tok_s"]),
                           row["output_tok_s"].get<double>(), row["warmup"].get<int>());
   progress.flush();
 }
@@ -255,18 +279,22 @@ nlohmann::json run_sweep(const SweepOptions& requested, std::ostream* progress) 
                        {"engram_table", model->tables ? model->tables->tier : "device"},
                        {"engram_table_bytes_off_device", model->tables ? model->tables->table_bytes : 0}});
     }
-    nlohmann::json row = options.workload == "nano-vllm" ? measure_nano_vllm(options, *model, point, batch)
-                                                         : measure_sweep_point(options, *model, point, batch);
-    check_row(row);
-    if (progress) print_row(*progress, point, batch, row);
-    if (model->tables) offload_runs.push_back(offload_entry(*model, row, rows));
+    std::vector<nlohmann::json> measured = options.workload == "nano-vllm"
+                                               ? measure_nano_vllm(options, *model, point, batch)
+                                               : std::vector<nlohmann::json>{measure_sweep_point(options, *model, point, batch)};
+    for (nlohmann::json& row : measured) {
+      check_row(row);
+      if (progress) print_row(*progress, point, batch, row);
+      if (model->tables) offload_runs.push_back(offload_entry(*model, row, rows));
+    }
     if (model->exchange) {
-      // A measured run is one prefill and gen_tokens - 1 decode steps: gen_tokens forwards.
+      // The exchange's timings cover the last measured run only (the nano-vllm workload's fixed-batch
+      // row). A sweep run is one prefill and gen_tokens - 1 decode steps: gen_tokens forwards.
       const std::optional<int64_t> forwards =
           options.workload == "sweep" ? std::optional<int64_t>(options.repetitions * point.gen_tokens) : std::nullopt;
-      for (auto& entry : all_to_all_entries(*model, row, forwards)) all_to_all.push_back(std::move(entry));
+      for (auto& entry : all_to_all_entries(*model, measured.back(), forwards)) all_to_all.push_back(std::move(entry));
     }
-    rows.push_back(std::move(row));
+    for (nlohmann::json& row : measured) rows.push_back(std::move(row));
   }
   nlohmann::json section = speed_section(rows);
   section["memory_plans"] = plans;
