@@ -26,6 +26,7 @@ struct ModelSpecOptions {
   // memory_budget_bytes, or else in MemAvailable x memory_fraction.
   BatchSize batch_size;
   int64_t max_length = 4096;
+  std::string dtype = "auto";  // weights: auto | float32 | bfloat16 | float16 (baselines/nn/weight_dtype.h)
   std::optional<int64_t> memory_budget_bytes;
   double memory_fraction = 0.8;
 };

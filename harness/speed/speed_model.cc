@@ -9,6 +9,7 @@
 #include <c10/core/DefaultDtype.h>
 #include <c10/core/ScalarTypeToTypeMeta.h>
 
+#include "baselines/nn/weight_dtype.h"
 #include "baselines/presets.h"
 #include "harness/engram_speed.h"
 #include "harness/io/hf_config.h"
@@ -51,12 +52,6 @@ Lookup compression_lookup(const std::optional<std::string>& requested, const std
   }
   std::vector<int64_t> table = synthetic_lookup_table();
   return {table, synthetic_table_label(table)};
-}
-
-at::ScalarType scalar_type(const std::string& dtype) {
-  if (dtype == "float32") return at::kFloat;
-  if (dtype == "bfloat16") return at::kBFloat16;
-  throw std::invalid_argument("--dtype: expected float32 or bfloat16, got '" + dtype + "'");
 }
 
 // "20B", "1.5e9", "300M": a parameter count.
@@ -129,8 +124,8 @@ SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, 
   SpeedModel built;
   built.spec = spec;
   built.device = device;
-  built.dtype = dtype;
-  const at::ScalarType type = scalar_type(dtype);
+  const at::ScalarType type = model::parse_weight_dtype(dtype, c10::Device(device));
+  built.dtype = model::weight_dtype_name(type);
   const bool tables_in_module = tables.tier == "device";
   Lookup lookup;
   TableRowSource table_source;
@@ -160,7 +155,8 @@ SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, 
     built.lookup_source = lookup.source;
     built.pad_id = config.engram->hash.pad_id;
   }
-  built.model->to(c10::Device(device), type);
+  built.model->to(c10::Device(device));
+  model::convert_weights(*built.model, type);
   built.model->eval();
   built.element_bytes = static_cast<int64_t>(c10::elementSize(type));
   if (config.engram && !tables_in_module) built.tables = place_engram_tables(built.model, tables, table_source);

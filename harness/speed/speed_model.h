@@ -29,6 +29,7 @@ struct SpeedModel {
   int64_t element_bytes = 4;
   int64_t pad_id = 0;             // left padding (an Engram model pads with its hash pad id)
   std::shared_ptr<PlacedTables> tables;  // host or disk tier; null when the tables are on the device
+  bool cuda_graphs = false;       // decode steps replayed from CUDA graphs (decode_graphs.h)
 };
 
 SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, const std::string& device,
