@@ -51,7 +51,7 @@ EngineOptions engine_options(const std::string& name, const ModelSpecOptions& op
 // Converts the weights to --dtype (the plan counts their bytes), then settles the engine's batch size
 // (planning it when `auto`) and reports how it was chosen.
 nlohmann::json choose_batch_size(EngineOptions& engine, const model::CausalLM& model, const ModelSpecOptions& options) {
-  model::convert_weights(*model, model::parse_weight_dtype(options.dtype, model->model->embed_tokens->weight.device()));
+  model::convert_weights(*model.ptr(), model::parse_weight_dtype(options.dtype, model->model->embed_tokens->weight.device()));
   nlohmann::json plan_json;
   if (options.batch_size.is_auto()) {
     MemoryPlanRequest request;

@@ -1,9 +1,8 @@
 #include "harness/thread_policy.h"
 
-#include "harness/report/report_context.h"
-
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -11,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "harness/report/report_context.h"
 
 namespace engram::harness {
 namespace {

@@ -4,10 +4,11 @@
 Runs `engram-bench speed` on hf:MODEL_DIR (one run per --dtype), then transformers on the same
 folder in a child process with the same thread count and OMP_WAIT_POLICY, and prints one table:
 
-  prefill tok/s  batch B x prompt P tokens, one forward (transformers: model(ids), engram-bench: its
-                 timed prefill, which also projects the last position and picks the next token)
-  decode tok/s   B x (G - 1) tokens over the greedy steps after the first token (transformers:
-                 generate(G) minus generate(1), both greedy with EOS ignored)
+  prefill tok/s  batch B x prompt P tokens over the time to the first token (the prompt forward, the
+                 last position's logits and the greedy pick)
+  decode tok/s   B x (G - 1) tokens over the time from the first token to the last
+Both sides generate greedily with EOS ignored; transformers' times come from its own `generate`
+(a stopping criterion notes when each token is ready).
 
 Each figure is the median of --repetitions runs after one warm-up. The machine's load average is
 recorded before and after every measurement: on a shared machine the ratios mean more than the
@@ -72,7 +73,7 @@ def run_engram_bench(args, dtype, env):
 def hf_worker(args):
     """Runs in the child process: transformers' numbers as JSON on stdout."""
     import torch
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, StoppingCriteria, StoppingCriteriaList
 
     torch.set_num_threads(args.threads)
     dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[args.hf_dtype]
@@ -85,30 +86,38 @@ def hf_worker(args):
     import transformers
     result["transformers"] = transformers.__version__
 
-    def timed(fn):
-        fn()  # warm-up
-        samples = []
-        for _ in range(args.repetitions):
-            start = time.perf_counter()
-            fn()
-            samples.append(time.perf_counter() - start)
-        return statistics.median(samples)
+    class TokenClock(StoppingCriteria):
+        """Called by generate after every new token: the time each token was ready."""
+
+        def __init__(self):
+            self.times = []
+
+        def __call__(self, input_ids, scores, **kwargs):
+            self.times.append(time.perf_counter())
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool)
+
+    def timed_generate(ids, mask):
+        clock = TokenClock()
+        start = time.perf_counter()
+        model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=args.gen_tokens,
+                       min_new_tokens=args.gen_tokens, do_sample=False, pad_token_id=0,
+                       stopping_criteria=StoppingCriteriaList([clock]))
+        if len(clock.times) != args.gen_tokens:
+            sys.exit(f"generate produced {len(clock.times)} tokens, expected {args.gen_tokens}")
+        # As engram-bench: prefill = prompt forward + first token; decode = the steps after it.
+        return clock.times[0] - start, clock.times[-1] - clock.times[0]
 
     for batch in args.batches:
         ids = torch.randint(0, vocab, (batch, args.prompt_tokens), generator=generator)
         mask = torch.ones_like(ids)
         before = load_average()
         with torch.inference_mode():
-            prefill = timed(lambda: model(input_ids=ids, attention_mask=mask, use_cache=True))
-
-            def generate(n):
-                return model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=n, min_new_tokens=n,
-                                      do_sample=False, pad_token_id=0)
-
-            first = timed(lambda: generate(1))
-            full = timed(lambda: generate(args.gen_tokens))
+            timed_generate(ids, mask)  # warm-up
+            runs = [timed_generate(ids, mask) for _ in range(args.repetitions)]
+        prefill = statistics.median(r[0] for r in runs)
+        decode = statistics.median(r[1] for r in runs)
         result["rows"][batch] = {"prefill_tok_s": batch * args.prompt_tokens / prefill,
-                                 "decode_tok_s": batch * (args.gen_tokens - 1) / max(full - first, 1e-9),
+                                 "decode_tok_s": batch * (args.gen_tokens - 1) / decode,
                                  "load_before": before, "load_after": load_average()}
     json.dump(result, sys.stdout)
 

@@ -32,7 +32,7 @@ TEST(StepMasks, ChunkAfterAPastGetsABroadcastBottomRightMask) {
   const model::StepMasks masks = model::step_masks(4, 3, 2, {}, kCpu);
   ASSERT_TRUE(masks.mask.defined());
   EXPECT_EQ(masks.mask.sizes(), (std::vector<int64_t>{1, 1, 2, 5}));
-  const at::Tensor expected = at::tensor({1, 1, 1, 1, 0, 1, 1, 1, 1, 1}, at::kBool).view({1, 1, 2, 5});
+  const at::Tensor expected = at::tensor({1, 1, 1, 1, 0, 1, 1, 1, 1, 1}, at::kLong).to(at::kBool).view({1, 1, 2, 5});
   EXPECT_TRUE(masks.mask.equal(expected));
 }
 
@@ -49,8 +49,8 @@ TEST(StepMasks, PaddingHidesPaddedKeysButEachQuerySeesItself) {
   const model::StepMasks masks = model::step_masks(2, 2, 2, attention_mask, kCpu);
   ASSERT_TRUE(masks.mask.defined());
   EXPECT_EQ(masks.mask.sizes(), (std::vector<int64_t>{2, 1, 2, 4}));
-  const at::Tensor row0 = at::tensor({0, 0, 1, 0, 0, 0, 1, 1}, at::kBool).view({2, 4});
-  const at::Tensor row1 = at::tensor({1, 1, 1, 0, 1, 1, 1, 1}, at::kBool).view({2, 4});
+  const at::Tensor row0 = at::tensor({0, 0, 1, 0, 0, 0, 1, 1}, at::kLong).to(at::kBool).view({2, 4});
+  const at::Tensor row1 = at::tensor({1, 1, 1, 0, 1, 1, 1, 1}, at::kLong).to(at::kBool).view({2, 4});
   EXPECT_TRUE(masks.mask[0][0].equal(row0));
   EXPECT_TRUE(masks.mask[1][0].equal(row1));
   EXPECT_TRUE(masks.token_mask.equal(at::ones({2, 2}, at::kBool)));
