@@ -5,6 +5,7 @@
 
 #include <c10/core/ScalarType.h>
 
+#include "baselines/nn/weight_dtype.h"
 #include "harness/engine/engine_model.h"
 #include "harness/engine/memory_plan.h"
 #include "harness/device_memory.h"
@@ -26,9 +27,11 @@ EngineOptions engine_options(const LoadedModel& loaded, const ModelSpecOptions& 
   return engine;
 }
 
-// Settles the engine's batch size (planning it when `auto`) and reports how it was chosen.
+// Converts the weights to --dtype (the plan counts their bytes), then settles the engine's batch size
+// (planning it when `auto`) and reports how it was chosen.
 nlohmann::json choose_batch_size(EngineOptions& engine, const LoadedModel& loaded, const ModelSpecOptions& options) {
   const model::CausalLM& model = loaded.model;
+  model::convert_weights(*model.ptr(), model::parse_weight_dtype(options.dtype, model->device()));
   nlohmann::json plan_json;
   if (options.batch_size.is_auto()) {
     MemoryPlanRequest request;

@@ -26,6 +26,7 @@ struct ModelSpecOptions {
   BatchSize batch_size;
   // The context window: unset = the model's own (model_loader.h's context_window).
   std::optional<int64_t> max_length;
+  std::string dtype = "auto";  // weights: auto | float32 | bfloat16 | float16 (baselines/nn/weight_dtype.h)
   std::optional<int64_t> memory_budget_bytes;
   double memory_fraction = 0.8;
 };

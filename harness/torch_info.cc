@@ -11,11 +11,18 @@
 
 #include <fmt/format.h>
 
+#include "harness/thread_policy.h"
+
 namespace engram::harness {
 
 void add_torch_context(report::ContextInputs& inputs) {
   inputs.libtorch_version = TORCH_VERSION;
   inputs.threads = at::get_num_threads();
+  const ThreadPolicy policy = process_thread_policy();
+  // main() applied the policy's count; a different one now was asked for (speed --threads).
+  inputs.threads_source = inputs.threads == policy.threads ? policy.threads_source : "set by the command (--threads)";
+  inputs.omp_wait_policy = policy.omp_wait_policy;
+  inputs.omp_wait_source = policy.omp_wait_source;
   if (!at::hasCUDA()) return;
 #ifdef ENGRAM_HAVE_CUDA_RUNTIME
   int runtime = 0, driver = 0, count = 0;

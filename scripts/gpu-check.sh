@@ -8,7 +8,8 @@
 #   3. runs on the GPU (ENGRAM_REQUIRE_CUDA=1: a skipped CUDA case is a failure): CUDA hashing against
 #      the golden ids (the reference's small cases and its default table sizes), the Engram forward
 #      against the golden tensors, each host/disk tier bit-identical to the device tier, and whole
-#      models with their tables in every tier (with decoding, and built without tables);
+#      models with their tables in every tier (with decoding, and built without tables), CUDA graph
+#      decode replay against eager decoding (same tokens) and both timed on dense-4b;
 #   4. table 4: dense-4b alone, and with an Engram table of >= 20B parameters in pinned host memory
 #      (never on the GPU), without and with the hot-row cache, on nano-vLLM's workload (input and
 #      output Uniform(100, 1024), EOS ignored; $ENGRAM_T4_SEQS sequences, default 64, to fit the
@@ -27,6 +28,7 @@ CUDA_GROUPS=(
   "engram_forward|*GoldenForwardTest.*:GoldenForward.*"
   "tiers_vs_device|*EngramTiers.Cuda*"
   "whole_model_tiers|EngramTiersModel.Cuda*:TablePlacement.*"
+  "decode_graphs|DecodeGraphs.*:*PreallocatedCache.*"
 )
 
 # check_filters BINARY: every pattern of every group matches at least one listed test.
@@ -113,6 +115,12 @@ step filters_match check_filters build-gpu/tests/engram_torch_tests
 for group in "${CUDA_GROUPS[@]}"; do
   step "${group%%|*}" gpu_tests "${group%%|*}" "${group#*|}"
 done
+
+# CUDA graph decoding against eager decoding on a dense model (the speed rows of both go to $OUT).
+graphs=(speed --model dense-4b --device cuda --dtype bfloat16 --batch 1,16 --prompt-tokens 128 --gen-tokens 32
+        --repetitions 2 --output-format json)
+step decode_speed_eager "$bench" "${graphs[@]}" --cuda-graphs false --output "$OUT/decode_speed_eager.json"
+step decode_speed_graphs "$bench" "${graphs[@]}" --cuda-graphs true --output "$OUT/decode_speed_graphs.json"
 
 # 4. Table 4. bfloat16 tables, 2 bytes a parameter, pinned in host memory: keep a third of it spare.
 available_kb=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)

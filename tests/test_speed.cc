@@ -141,6 +141,8 @@ TEST(SpeedPlan, TierOptionsAreChecked) {
   EXPECT_THROW(validate(o), std::invalid_argument);
   o.engram_cache_rows = 0;
   o.dtype = "float16";
+  EXPECT_NO_THROW(validate(o));
+  o.dtype = "float64";
   EXPECT_THROW(validate(o), std::invalid_argument);
 }
 

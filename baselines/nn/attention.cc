@@ -13,15 +13,31 @@ namespace {
 // transformers builds MLA's two latent norms without passing rms_norm_eps (docs/hf-model-notes.md 1.1).
 constexpr double kLatentNormEps = 1e-6;
 
+// A preallocated cache (CUDA graphs) is written in place at `slots`, so tensor addresses stay fixed.
+at::Tensor store_at_slots(at::Tensor& cached, const at::Tensor& fresh, int64_t time_dim, const at::Tensor& slots) {
+  return cached.index_copy_(time_dim, slots, fresh);
+}
+
+// grouped: k and v have fewer heads than q (each shared by q's heads / k's heads), which SDPA
+// broadcasts itself instead of copying them per query head.
 at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const StepInputs& inputs,
-                  double scale) {
+                  double scale, bool grouped) {
   if (inputs.mask.defined()) {
-    return at::scaled_dot_product_attention(q, k, v, inputs.mask, 0.0, /*is_causal=*/false, scale);
+    return at::scaled_dot_product_attention(q, k, v, inputs.mask, 0.0, /*is_causal=*/false, scale, grouped);
   }
-  return at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true, scale);
+  return at::scaled_dot_product_attention(q, k, v, std::nullopt, 0.0, inputs.causal, scale, grouped);
 }
 
 }  // namespace
+
+bool mla_absorbs(const MlaConfig& dims, int64_t queries, int64_t keys) {
+  const int64_t rank = dims.kv_lora_rank;
+  const int64_t expanded = keys * rank * (dims.qk_nope_head_dim + dims.v_head_dim) +
+                           queries * keys * (dims.qk_nope_head_dim + dims.qk_rope_head_dim + dims.v_head_dim);
+  const int64_t absorbed = queries * rank * (dims.qk_nope_head_dim + dims.v_head_dim) +
+                           queries * keys * (2 * rank + dims.qk_rope_head_dim);
+  return absorbed < expanded;
+}
 
 int64_t rotary_dim(const ModelConfig& config) {
   return config.mla ? config.mla->qk_rope_head_dim : config.head_dim;
@@ -67,13 +83,40 @@ torch::Tensor MlaAttentionImpl::forward(const torch::Tensor& x, const StepInputs
   at::Tensor latent = kv_a_layernorm->forward(kv_a.narrow(-1, 0, dims_.kv_lora_rank));
   at::Tensor k_rot = apply_rotary(kv_a.narrow(-1, dims_.kv_lora_rank, rope).view({batch, 1, length, rope}),
                                   inputs.cos, inputs.sin, interleave_);
-  if (cache) std::tie(latent, k_rot) = cache->append(latent, 1, k_rot, 2);
-  const int64_t keys = latent.size(1);
+  if (cache && inputs.cache_slots.defined()) {
+    latent = store_at_slots(cache->first, latent, 1, inputs.cache_slots);
+    k_rot = store_at_slots(cache->second, k_rot, 2, inputs.cache_slots);
+  } else if (cache) {
+    std::tie(latent, k_rot) = cache->append(latent, 1, k_rot, 2);
+  }
+  const at::Tensor out = mla_absorbs(dims_, length, latent.size(1)) && !kv_b_proj->bias.defined()
+                             ? attend_absorbed(q_nope, q_rot, latent, k_rot, inputs)
+                             : attend_expanded(q_nope, q_rot, latent, k_rot, inputs);
+  return o_proj->forward(out.transpose(1, 2).reshape({batch, length, heads_ * dims_.v_head_dim}));
+}
+
+at::Tensor MlaAttentionImpl::attend_expanded(const at::Tensor& q_nope, const at::Tensor& q_rot, const at::Tensor& latent,
+                                             const at::Tensor& k_rot, const StepInputs& inputs) {
+  const int64_t batch = latent.size(0), keys = latent.size(1);
+  const int64_t nope = dims_.qk_nope_head_dim, rope = dims_.qk_rope_head_dim;
   const at::Tensor kv = kv_b_proj->forward(latent).view({batch, keys, heads_, nope + dims_.v_head_dim}).transpose(1, 2);
   const at::Tensor k = at::cat({kv.narrow(-1, 0, nope), k_rot.expand({batch, heads_, keys, rope})}, -1);
   const at::Tensor v = kv.narrow(-1, nope, dims_.v_head_dim);
-  const at::Tensor out = attend(at::cat({q_nope, q_rot}, -1), k, v, inputs, scale_);
-  return o_proj->forward(out.transpose(1, 2).reshape({batch, length, heads_ * dims_.v_head_dim}));
+  return attend(at::cat({q_nope, q_rot}, -1), k, v, inputs, scale_, /*grouped=*/false);
+}
+
+// q_nope . (W_k latent) = (q_nope W_k) . latent, and sum_s p_s (W_v latent_s) = W_v (sum_s p_s latent_s):
+// every head attends over the one shared latent (plus the shared rotary key), so the cache is never
+// expanded per head.
+at::Tensor MlaAttentionImpl::attend_absorbed(const at::Tensor& q_nope, const at::Tensor& q_rot, const at::Tensor& latent,
+                                             const at::Tensor& k_rot, const StepInputs& inputs) {
+  const int64_t nope = dims_.qk_nope_head_dim, rank = dims_.kv_lora_rank;
+  const at::Tensor w = kv_b_proj->weight.view({heads_, nope + dims_.v_head_dim, rank});
+  const at::Tensor q_latent = at::matmul(q_nope, w.narrow(1, 0, nope));  // [B, H, T, rank]
+  const at::Tensor latent_keys = latent.unsqueeze(1);                   // [B, 1, S, rank]
+  const at::Tensor out_latent = attend(at::cat({q_latent, q_rot}, -1), at::cat({latent_keys, k_rot}, -1), latent_keys,
+                                       inputs, scale_, /*grouped=*/true);  // [B, H, T, rank]
+  return at::matmul(out_latent, w.narrow(1, nope, dims_.v_head_dim).transpose(1, 2));
 }
 
 GqaAttentionImpl::GqaAttentionImpl(const ModelConfig& config)
@@ -93,13 +136,13 @@ torch::Tensor GqaAttentionImpl::forward(const torch::Tensor& x, const StepInputs
   at::Tensor k = apply_rotary(k_proj->forward(x).view({batch, length, kv_heads_, head_dim_}).transpose(1, 2),
                               inputs.cos, inputs.sin, false);
   at::Tensor v = v_proj->forward(x).view({batch, length, kv_heads_, head_dim_}).transpose(1, 2);
-  if (cache) std::tie(k, v) = cache->append(k, 2, v, 2);
-  const int64_t groups = heads_ / kv_heads_;
-  if (groups > 1) {
-    k = k.repeat_interleave(groups, 1);
-    v = v.repeat_interleave(groups, 1);
+  if (cache && inputs.cache_slots.defined()) {
+    k = store_at_slots(cache->first, k, 2, inputs.cache_slots);
+    v = store_at_slots(cache->second, v, 2, inputs.cache_slots);
+  } else if (cache) {
+    std::tie(k, v) = cache->append(k, 2, v, 2);
   }
-  const at::Tensor out = attend(q, k, v, inputs, scale_);
+  const at::Tensor out = attend(q, k, v, inputs, scale_, /*grouped=*/kv_heads_ != heads_);
   return o_proj->forward(out.transpose(1, 2).reshape({batch, length, heads_ * head_dim_}));
 }
 

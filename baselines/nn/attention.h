@@ -13,11 +13,13 @@
 
 namespace engram::model {
 
-// What every layer of one forward step shares: rotary tables and the masks.
+// What every layer of one forward step shares: rotary tables and the masks (step_masks.h).
 struct StepInputs {
   at::Tensor cos, sin;     // [B, T, rotary_dim], float32
-  at::Tensor mask;         // [B, 1, T, past + T] bool (true = attend); undefined: plain causal, no past
+  at::Tensor mask;         // [B or 1, 1, T, past + T] bool (true = attend); undefined: see `causal`
+  bool causal = true;      // without a mask: true = top-left causal (no past), false = every key
   at::Tensor token_mask;   // [B, T] bool, false at padding; undefined: no padding in this step
+  at::Tensor cache_slots;  // [T] int64: where a preallocated cache takes this step's keys; undefined: appended
 };
 
 class AttentionImpl : public torch::nn::Module {
@@ -36,6 +38,13 @@ class MlaAttentionImpl : public AttentionImpl {
   HfRMSNorm kv_a_layernorm{nullptr};
 
  private:
+  // Keys and values expanded from the latent through kv_b_proj, one per head: [B, H, T, v_head_dim].
+  at::Tensor attend_expanded(const at::Tensor& q_nope, const at::Tensor& q_rot, const at::Tensor& latent,
+                             const at::Tensor& k_rot, const StepInputs& inputs);
+  // kv_b_proj absorbed into the query and the output, attention over the latent itself.
+  at::Tensor attend_absorbed(const at::Tensor& q_nope, const at::Tensor& q_rot, const at::Tensor& latent,
+                             const at::Tensor& k_rot, const StepInputs& inputs);
+
   int64_t heads_;
   MlaConfig dims_;
   double scale_;
@@ -53,6 +62,12 @@ class GqaAttentionImpl : public AttentionImpl {
   int64_t heads_, kv_heads_, head_dim_;
   double scale_;
 };
+
+// Whether MLA attends in the latent space (kv_b_proj absorbed into query and output, as DeepSeek's
+// inference code does) rather than expanding every key through kv_b_proj: by the multiply-adds of
+// each way, for `queries` new tokens over `keys` keys. Decode steps absorb; a prompt without a past
+// expands.
+bool mla_absorbs(const MlaConfig& dims, int64_t queries, int64_t keys);
 
 // Softmax scale of MLA: qk_head_dim^-0.5, times YaRN's mscale(factor, mscale_all_dim)^2 when set.
 double mla_softmax_scale(const ModelConfig& config);

@@ -4,6 +4,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "baselines/nn/attention.h"
+#include "baselines/nn/step_masks.h"
 #include "engram/table_init.h"
 
 namespace engram::model {
@@ -33,6 +34,24 @@ KvCache CausalLMImpl::new_cache() const {
   return cache;
 }
 
+KvCache CausalLMImpl::preallocated_cache(int64_t batch, int64_t capacity) const {
+  TORCH_CHECK(!config_.engram, "a preallocated cache holds attention only; Engram layers keep their own state");
+  TORCH_CHECK(batch > 0 && capacity > 0, "preallocated_cache: batch and capacity must be positive");
+  KvCache cache = new_cache();
+  cache.capacity = capacity;
+  const at::TensorOptions options = model->embed_tokens->weight.options();
+  for (AttentionCache& layer : cache.attention) {
+    if (config_.mla) {
+      layer.first = at::zeros({batch, capacity, config_.mla->kv_lora_rank}, options);
+      layer.second = at::zeros({batch, 1, capacity, config_.mla->qk_rope_head_dim}, options);
+    } else {
+      layer.first = at::zeros({batch, config_.num_key_value_heads, capacity, config_.head_dim}, options);
+      layer.second = at::zeros({batch, config_.num_key_value_heads, capacity, config_.head_dim}, options);
+    }
+  }
+  return cache;
+}
+
 torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids, KvCache* cache, const ForwardOptions& options) {
   return project(forward_hidden(input_ids, cache, options));
 }
@@ -55,23 +74,17 @@ torch::Tensor CausalLMImpl::forward_hidden(const torch::Tensor& input_ids, KvCac
                                    : at::arange(past, past + length, at::TensorOptions().dtype(at::kLong).device(device))
                                          .unsqueeze(0).expand({batch, length});
   std::tie(inputs.cos, inputs.sin) = rotary_.cos_sin(positions);
-  if (past > 0 || options.attention_mask.defined()) {
-    // Query t (absolute past + t) sees keys 0 .. past + t that are real tokens.
-    const at::Tensor query_pos = at::arange(past, past + length, at::TensorOptions().dtype(at::kLong).device(device));
-    const at::Tensor key_pos = at::arange(past + length, at::TensorOptions().dtype(at::kLong).device(device));
-    at::Tensor mask = key_pos.unsqueeze(0) <= query_pos.unsqueeze(1);  // [T, past + T]
-    mask = mask.unsqueeze(0).unsqueeze(0).expand({batch, 1, length, past + length});
-    if (options.attention_mask.defined()) {
-      TORCH_CHECK(options.attention_mask.size(0) == batch && options.attention_mask.size(1) == past + length,
-                  "attention_mask must be [batch, past + length]");
-      const at::Tensor keys_valid = options.attention_mask.to(device).ne(0);
-      // A padding query still sees itself, so no row is fully masked (no NaN to leak through V).
-      const at::Tensor self_key = (key_pos.unsqueeze(0) == query_pos.unsqueeze(1)).unsqueeze(0).unsqueeze(0);
-      mask = mask.logical_and(keys_valid.unsqueeze(1).unsqueeze(1).logical_or(self_key));
-      inputs.token_mask = keys_valid.narrow(1, past, length);
-    }
-    inputs.mask = mask;
+  const bool preallocated = cache != nullptr && cache->capacity > 0;
+  if (preallocated) {
+    TORCH_CHECK(options.cache_slots.defined() && options.attention_mask.defined() && options.positions.defined(),
+                "a preallocated cache needs cache_slots, attention_mask [batch, capacity] and positions");
+    inputs.cache_slots = options.cache_slots.to(device);
   }
+  StepMasks masks = preallocated ? preallocated_step_masks(options.attention_mask.to(device), inputs.cache_slots)
+                                 : step_masks(batch, past, length, options.attention_mask, device);
+  inputs.mask = std::move(masks.mask);
+  inputs.causal = masks.causal;
+  inputs.token_mask = std::move(masks.token_mask);
 
   if (engram_tables_attached_) {
     // Hash ids depend only on tokens, so every Engram layer's fetch starts now and overlaps the

@@ -39,6 +39,9 @@ struct ForwardOptions {
   at::Tensor attention_mask;
   // [B, T] int64 rotary positions; default past .. past + T - 1 for every row.
   at::Tensor positions;
+  // With a preallocated cache (required there): [T] int64 cache positions this step writes, and
+  // attention_mask is [B, capacity], nonzero where a position holds a real token (this step's too).
+  at::Tensor cache_slots;
 };
 
 class CausalLMImpl : public torch::nn::Module {
@@ -55,6 +58,9 @@ class CausalLMImpl : public torch::nn::Module {
                                const ForwardOptions& options = {});
   torch::Tensor project(const torch::Tensor& hidden);
   KvCache new_cache() const;
+  // A cache of fixed shape on the weights' device and dtype, `capacity` positions per row, for steps
+  // whose tensors must keep their addresses (CUDA graph replay). Attention-only: throws for Engram.
+  KvCache preallocated_cache(int64_t batch, int64_t capacity) const;
   // Deterministic random weights for benchmarks: N(0, initializer_range) for matrices, ones for norm
   // gains, zeros for biases, mHC at its mean-read start, Engram's conv zero when configured. Engram
   // tables held by the modules get engram/table_init.h's values (a host or disk tier draws the same).

@@ -43,6 +43,9 @@ struct KvCache {
   std::vector<AttentionCache> attention;  // one per layer
   std::vector<EngramState> engram;        // one per layer (unused where no Engram)
   int64_t length = 0;                     // positions already processed (paged: keys before this step)
+  // Preallocated (CausalLM::preallocated_cache, for CUDA graphs): each attention tensor holds
+  // `capacity` positions and a step writes at ForwardOptions::cache_slots. 0: grown by concatenation.
+  int64_t capacity = 0;
 };
 
 // A one-row cache seen as `rows` identical rows, without copying: every continuation of a shared

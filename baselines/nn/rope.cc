@@ -76,8 +76,10 @@ RotaryEmbedding::RotaryEmbedding(int64_t rotary_dim, double theta, const std::op
 }
 
 std::pair<at::Tensor, at::Tensor> RotaryEmbedding::cos_sin(const at::Tensor& positions) const {
-  const at::Tensor inv = inv_freq_.to(positions.device());
-  const at::Tensor freqs = positions.to(at::kFloat).unsqueeze(-1) * inv;  // [B, T, D/2]
+  if (!device_inv_freq_.defined() || device_inv_freq_.device() != positions.device()) {
+    device_inv_freq_ = inv_freq_.to(positions.device());
+  }
+  const at::Tensor freqs = positions.to(at::kFloat).unsqueeze(-1) * device_inv_freq_;  // [B, T, D/2]
   const at::Tensor emb = at::cat({freqs, freqs}, -1);
   return {emb.cos() * attention_factor_, emb.sin() * attention_factor_};
 }

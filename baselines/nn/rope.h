@@ -21,7 +21,10 @@ class RotaryEmbedding {
   double attention_factor() const { return attention_factor_; }
 
  private:
-  at::Tensor inv_freq_;  // [rotary_dim / 2], float32, CPU; moved to the positions' device on use
+  at::Tensor inv_freq_;  // [rotary_dim / 2], float32, CPU
+  // inv_freq_ on the device last asked for: copied once, not at every step (a host-to-device copy
+  // inside a captured CUDA graph is not allowed).
+  mutable at::Tensor device_inv_freq_;
   double attention_factor_ = 1.0;
 };
 

@@ -169,6 +169,9 @@ void add_eval_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& 
                    "rerun the first N requests of each kind at another batch size (1, or 4 when the run used 1) "
                    "and report flips")
       ->check(CLI::PositiveNumber);
+  eval->add_option("--dtype", options->spec.dtype,
+                   "weights: auto (bfloat16 on CUDA, float32 on CPU), float32, bfloat16 or float16; logits stay float32")
+      ->capture_default_str();
   eval->add_option("--max-length", options->spec.max_length,
                    "context window in tokens (default: the model's own, max_position_embeddings or the GGUF "
                    "context_length; RULER lengths above it are skipped)")

@@ -1,3 +1,4 @@
+#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
 #include <exception>
@@ -5,6 +6,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/distributed/launched_context.h"
+#include "harness/thread_policy.h"
 
 namespace engram::cli {
 namespace {
@@ -18,6 +20,10 @@ void set_command_line(int argc, const char* const* argv) { stored_command_line()
 }  // namespace engram::cli
 
 int main(int argc, char** argv) {
+  engram::harness::reexec_with_passive_omp_wait(argv);
+  const engram::harness::ThreadPolicy threads = engram::harness::process_thread_policy();
+  // LibTorch applies OMP_NUM_THREADS itself; otherwise its default is every online core.
+  if (threads.threads_source != "OMP_NUM_THREADS") at::set_num_threads(threads.threads);
   engram::cli::set_command_line(argc, argv);
   CLI::App app{"engram-bench: evaluation and benchmark harness for Engram conditional-memory models and their "
                "MoE and dense baselines"};

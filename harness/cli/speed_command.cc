@@ -114,8 +114,11 @@ void add_speed_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>&
   cmd->add_option("--prompt-tokens", o->prompt_tokens, "prompt lengths, comma-separated")->capture_default_str();
   cmd->add_option("--gen-tokens", o->gen_tokens, "generated tokens per sequence, comma-separated")->capture_default_str();
   cmd->add_option("--threads", s.threads, "intra-op threads (0: LibTorch's default)")->capture_default_str();
-  cmd->add_option("--dtype", s.dtype, "float32 | bfloat16")->capture_default_str();
+  cmd->add_option("--dtype", s.dtype, "weights: float32 | bfloat16 | float16 | auto (bfloat16 on CUDA, else float32)")->capture_default_str();
   cmd->add_option("--device", s.device, "cpu | cuda | cuda:N")->capture_default_str();
+  cmd->add_option("--cuda-graphs", s.cuda_graphs,
+                  "on CUDA, replay decode steps from CUDA graphs (dense models; batches up to 256)")
+      ->capture_default_str();
   cmd->add_option("--repetitions", s.repetitions, "measured runs per point")->capture_default_str();
   cmd->add_option("--warmup-max", s.warmup.max_runs, "at most this many warm-up runs")->capture_default_str();
   cmd->add_option("--warmup-cv", s.warmup.cv_threshold,

@@ -45,7 +45,9 @@ std::string machine() {
   return u.machine;
 }
 
-int usable_cores() {
+}  // namespace
+
+int affinity_cores() {
   cpu_set_t set;
   CPU_ZERO(&set);
   if (::sched_getaffinity(0, sizeof(set), &set) == 0) {
@@ -56,9 +58,28 @@ int usable_cores() {
   return online > 0 ? static_cast<int>(online) : 1;
 }
 
+namespace {
+
 int online_cores() {
   const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
   return online > 0 ? static_cast<int>(online) : 1;
+}
+
+// The first non-empty value of `key` ("key : value" lines), or "".
+std::string cpuinfo_value(std::string_view cpuinfo, std::string_view key) {
+  size_t line_start = 0;
+  while (line_start < cpuinfo.size()) {
+    size_t line_end = cpuinfo.find('\n', line_start);
+    if (line_end == std::string_view::npos) line_end = cpuinfo.size();
+    const std::string_view line = cpuinfo.substr(line_start, line_end - line_start);
+    const size_t colon = line.find(':');
+    if (colon != std::string_view::npos && trim(line.substr(0, colon)) == key) {
+      std::string value = trim(line.substr(colon + 1));
+      if (!value.empty()) return value;
+    }
+    line_start = line_end + 1;
+  }
+  return "";
 }
 
 template <typename T>
@@ -80,20 +101,20 @@ std::string utc_timestamp(std::chrono::system_clock::time_point time) {
 std::string cpu_model_from_cpuinfo(std::string_view cpuinfo) {
   // In the order of preference; the first key found anywhere in the file wins.
   for (std::string_view key : {"model name", "Hardware", "Processor", "cpu model", "CPU part"}) {
-    size_t line_start = 0;
-    while (line_start < cpuinfo.size()) {
-      size_t line_end = cpuinfo.find('\n', line_start);
-      if (line_end == std::string_view::npos) line_end = cpuinfo.size();
-      const std::string_view line = cpuinfo.substr(line_start, line_end - line_start);
-      const size_t colon = line.find(':');
-      if (colon != std::string_view::npos && trim(line.substr(0, colon)) == key) {
-        std::string value = trim(line.substr(colon + 1));
-        if (!value.empty()) return value;
-      }
-      line_start = line_end + 1;
-    }
+    std::string value = cpuinfo_value(cpuinfo, key);
+    if (!value.empty()) return value;
   }
   return "";
+}
+
+std::vector<std::string> bf16_features_from_cpuinfo(std::string_view cpuinfo) {
+  // The first core's flags speak for all (x86 cores agree).
+  std::istringstream flags(cpuinfo_value(cpuinfo, "flags"));
+  std::vector<std::string> found;
+  for (std::string flag; flags >> flag;) {
+    if (flag == "avx512_bf16" || flag == "amx_bf16" || flag == "amx_tile") found.push_back(flag);
+  }
+  return found;
 }
 
 std::vector<std::string> command_line_from(int argc, const char* const* argv) {
@@ -109,7 +130,8 @@ ReportContext collect_report_context(ContextInputs inputs) {
   context.os = operating_system();
   context.cpu_model = cpu_model_from_cpuinfo(read_text("/proc/cpuinfo"));
   if (context.cpu_model.empty()) context.cpu_model = machine();
-  context.logical_cores = usable_cores();
+  context.logical_cores = affinity_cores();
+  context.cpu_bf16_features = bf16_features_from_cpuinfo(read_text("/proc/cpuinfo"));
   context.online_cores = online_cores();
   context.build = build_info();
   context.inputs = std::move(inputs);
@@ -130,7 +152,11 @@ nlohmann::json ReportContext::to_json() const {
   for (const auto& [name, seed] : inputs.seeds) seeds[name] = seed;
   return {{"host", host},
           {"os", os},
-          {"cpu", {{"model", cpu_model}, {"logical_cores", logical_cores}, {"online_cores", online_cores}}},
+          {"cpu",
+           {{"model", cpu_model},
+            {"logical_cores", logical_cores},
+            {"online_cores", online_cores},
+            {"bf16_features", cpu_bf16_features}}},
           {"gpus", gpus},
           {"libtorch", optional_json(inputs.libtorch_version)},
           {"cuda", optional_json(inputs.cuda_version)},
@@ -141,6 +167,10 @@ nlohmann::json ReportContext::to_json() const {
             {"build_type", build.build_type}}},
           {"command_line", inputs.command_line},
           {"threads", inputs.threads},
+          {"thread_policy",
+           {{"threads_source", inputs.threads_source},
+            {"omp_wait_policy", inputs.omp_wait_policy},
+            {"omp_wait_source", inputs.omp_wait_source}}},
           {"seeds", seeds},
           {"distributed", inputs.distributed ? *inputs.distributed : nlohmann::json(nullptr)}};
 }

@@ -31,6 +31,9 @@ struct ContextInputs {
   std::optional<std::string> cuda_version;      // unset without CUDA
   std::vector<std::string> command_line;        // argv as given
   int threads = 1;                              // intra-op threads the run used
+  std::string threads_source = "unknown";       // what chose them (harness/thread_policy.h)
+  std::string omp_wait_policy = "unknown";      // how idle OpenMP threads waited
+  std::string omp_wait_source = "unknown";      // "environment" (the user's) or "engram-bench"
   std::map<std::string, uint64_t> seeds;        // {"weights": 0, "sampling": 0}
   // A data-parallel run's {"world_size", "backend", "ranks": [{"rank", "local_rank", "host", "device",
   // "cpus", "threads"}]} (harness/distributed/distributed_context.h); unset in one process.
@@ -44,6 +47,7 @@ struct ReportContext {
   std::string cpu_model;
   int logical_cores = 1;  // CPUs this process may run on (its affinity mask)
   int online_cores = 1;   // CPUs online in the machine
+  std::vector<std::string> cpu_bf16_features;  // of avx512_bf16, amx_bf16, amx_tile: those the CPU has
   BuildInfo build;
   ContextInputs inputs;
 
@@ -59,6 +63,12 @@ std::string utc_timestamp(std::chrono::system_clock::time_point time);
 // The CPU model from the text of /proc/cpuinfo ("model name" on x86, else "Hardware", "Processor" or
 // "CPU part" on Arm); empty when none is there.
 std::string cpu_model_from_cpuinfo(std::string_view cpuinfo);
+
+// The bfloat16 matrix features among the first "flags" line of /proc/cpuinfo: avx512_bf16, amx_bf16, amx_tile.
+std::vector<std::string> bf16_features_from_cpuinfo(std::string_view cpuinfo);
+
+// CPUs this process may run on (its affinity mask), else the CPUs online.
+int affinity_cores();
 
 std::vector<std::string> command_line_from(int argc, const char* const* argv);
 

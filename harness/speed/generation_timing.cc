@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "harness/device_memory.h"
+#include "harness/speed/decode_graphs.h"
 
 namespace engram::harness::speed {
 namespace {
@@ -32,6 +33,10 @@ at::Tensor greedy_next(SpeedModel& model, const at::Tensor& last_hidden) {
 
 GenerationTiming time_generation(SpeedModel& model, const at::Tensor& prompt_ids, int64_t gen_tokens) {
   if (gen_tokens < 1) throw std::invalid_argument("gen_tokens must be at least 1");
+  if (model.cuda_graphs) {
+    const int64_t bucket = graph_bucket(prompt_ids.size(0), default_graph_buckets());
+    if (bucket > 0) return time_generation_graphed(model, prompt_ids, gen_tokens, bucket);
+  }
   torch::NoGradGuard no_grad;
   GenerationTiming timing;
   const at::Tensor ids = prompt_ids.to(c10::Device(model.device));

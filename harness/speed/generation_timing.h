@@ -18,7 +18,8 @@ struct GenerationTiming {
   std::vector<double> step_seconds;      // each decode step
 };
 
-// prompt_ids: [batch, prompt_tokens] int64 on any device.
+// prompt_ids: [batch, prompt_tokens] int64 on any device. With model.cuda_graphs, batches that fit a
+// graph bucket decode through time_generation_graphed (decode_graphs.h).
 GenerationTiming time_generation(SpeedModel& model, const at::Tensor& prompt_ids, int64_t gen_tokens);
 
 // Seeded random prompt ids in [0, model.token_limit), [batch, length], on the CPU.

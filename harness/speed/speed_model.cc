@@ -4,18 +4,10 @@
 #include <stdexcept>
 
 #include "baselines/nn/model_sharding.h"
+#include "baselines/nn/weight_dtype.h"
 #include "harness/model/model_loader.h"
 
 namespace engram::harness::speed {
-namespace {
-
-at::ScalarType scalar_type(const std::string& dtype) {
-  if (dtype == "float32") return at::kFloat;
-  if (dtype == "bfloat16") return at::kBFloat16;
-  throw std::invalid_argument("--dtype: expected float32 or bfloat16, got '" + dtype + "'");
-}
-
-}  // namespace
 
 SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, const std::string& device,
                              uint64_t seed, const std::optional<std::string>& tokenizer_dir,
@@ -23,8 +15,8 @@ SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, 
   SpeedModel built;
   built.spec = spec;
   built.device = device;
-  built.dtype = dtype;
-  const at::ScalarType type = scalar_type(dtype);
+  const at::ScalarType type = model::parse_weight_dtype(dtype, c10::Device(device));
+  built.dtype = model::weight_dtype_name(type);
   if (shard_over && tables.tier != "device") {
     throw std::invalid_argument("a sharded model's Engram tables are split across ranks, not in the " + tables.tier + " tier");
   }
@@ -50,7 +42,8 @@ SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, 
                                                             : checkpoint_rows(std::move(loaded.engram_tables));
   model::ShardedParts sharded;
   if (shard_over) model::shard_experts(built.model, shard_over, sharded);
-  built.model->to(c10::Device(device), type);
+  built.model->to(c10::Device(device));
+  model::convert_weights(*built.model, type);
   built.model->eval();
   if (shard_over) {
     model::shard_engram_tables(built.model, shard_over, table_source, sharded);

@@ -33,6 +33,7 @@ struct SpeedModel {
   // Set when the model is sharded over the ranks (speed --shard): its exchanges and their timings.
   std::shared_ptr<RankExchange> exchange;
   nlohmann::json sharding;  // what was split: {"moe_layers", "experts_per_rank", "engram_layers"}
+  bool cuda_graphs = false;       // decode steps replayed from CUDA graphs (decode_graphs.h)
 };
 
 // shard_over: split the routed experts (before the model moves to the device, which gets only this

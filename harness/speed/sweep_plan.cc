@@ -80,8 +80,8 @@ void validate(const SweepOptions& o) {
   require_positive(o.prompt_tokens, "--prompt-tokens");
   require_positive(o.gen_tokens, "--gen-tokens");
   if (o.threads < 0) throw std::invalid_argument("--threads must not be negative");
-  if (o.dtype != "float32" && o.dtype != "bfloat16") {
-    throw std::invalid_argument("--dtype: expected float32 or bfloat16, got '" + o.dtype + "'");
+  if (o.dtype != "float32" && o.dtype != "bfloat16" && o.dtype != "float16" && o.dtype != "auto") {
+    throw std::invalid_argument("--dtype: expected float32, bfloat16, float16 or auto, got '" + o.dtype + "'");
   }
   if (o.repetitions < 1) throw std::invalid_argument("--repetitions must be at least 1");
   if (o.workload != "sweep" && o.workload != "nano-vllm") {

@@ -44,7 +44,8 @@ struct SweepOptions {
   std::vector<int64_t> prompt_tokens{128};
   std::vector<int64_t> gen_tokens{32};
   int threads = 0;                                // 0: LibTorch's default
-  std::string dtype = "float32";                  // float32 | bfloat16
+  std::string dtype = "float32";                  // float32 | bfloat16 | float16 | auto
+  bool cuda_graphs = true;                        // on CUDA, decode steps replayed from graphs where capturable
   std::string device = "cpu";                     // cpu | cuda | cuda:N
   int repetitions = 5;
   WarmupPolicy warmup;

@@ -9,6 +9,7 @@
 #include "harness/device_memory.h"
 #include "harness/engine/memory_plan.h"
 #include "harness/engram_offload.h"
+#include "harness/speed/decode_graphs.h"
 #include "harness/speed/generation_timing.h"
 #include "harness/speed/nano_vllm_workload.h"
 #include "harness/speed/parallel_speed.h"
@@ -256,6 +257,12 @@ nlohmann::json run_sweep(const SweepOptions& requested, std::ostream* progress) 
       model.reset();  // free the previous model (and its tables) before building the next
       model = build_speed_model(point.model, options.dtype, options.device, options.seed, options.tokenizer_dir, placement,
                                 exchange);
+      const std::string obstacle = graph_capture_obstacle(model->model->config(), options.device);
+      model->cuda_graphs = options.cuda_graphs && obstacle.empty();
+      if (progress && options.device.rfind("cuda", 0) == 0) {
+        *progress << fmt::format("{}: CUDA graph decoding {}\n", point.model,
+                                 model->cuda_graphs ? "on" : "off (" + (options.cuda_graphs ? obstacle : "--cuda-graphs off") + ")");
+      }
       if (progress && !model->lookup_source.empty()) {
         *progress << fmt::format("{}: Engram compression from {}\n", point.model, model->lookup_source);
       }

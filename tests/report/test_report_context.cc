@@ -107,6 +107,14 @@ TEST(ReportContext, CpuModelFromCpuinfo) {
   EXPECT_EQ(cpu_model_from_cpuinfo(""), "");
 }
 
+TEST(ReportContext, Bf16FeaturesFromCpuinfo) {
+  EXPECT_EQ(bf16_features_from_cpuinfo("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile amx_int8\n"
+                                       "\nprocessor\t: 1\nflags\t\t: fpu\n"),
+            (std::vector<std::string>{"avx512_bf16", "amx_bf16", "amx_tile"}));
+  EXPECT_EQ(bf16_features_from_cpuinfo("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_vnni\n"), std::vector<std::string>{});
+  EXPECT_EQ(bf16_features_from_cpuinfo("processor\t: 0\nFeatures\t: fp asimd bf16\n"), std::vector<std::string>{});
+}
+
 TEST(ReportContext, CommandLineFromArgv) {
   const char* argv[] = {"engram-bench", "eval", "--tasks", "bbh,mmlu"};
   EXPECT_EQ(command_line_from(4, argv), (std::vector<std::string>{"engram-bench", "eval", "--tasks", "bbh,mmlu"}));
