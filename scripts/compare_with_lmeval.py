@@ -37,6 +37,7 @@ LL_TOLERANCE = 1e-3
 NEAR_TIE_NATS = 0.01
 THRESHOLDS = {"mmlu": 0.995, "bbh": 0.98, "humaneval": 0.98}
 MMLU_ACCURACY_POINTS = 0.5
+OUR_TASK = {"mmlu": "mmlu", "bbh": "bbh_cot_fewshot", "humaneval": "humaneval"}
 LMEVAL_PREFIX = {"mmlu": "mmlu_", "bbh": "bbh_cot_fewshot_", "humaneval": ""}
 
 
@@ -109,7 +110,7 @@ def load_ours(report_path, family):
     report = json.loads(report_path.read_text())
     log = report.get("samples_log") or fail(report_path, "samples_log is null (run without --no-samples)")
     samples_path = report_path.parent / log["path"]
-    task_name = {"mmlu": "mmlu", "bbh": "bbh_cot_fewshot", "humaneval": "humaneval"}[family]
+    task_name = OUR_TASK[family]
     items = {}
     for s in read_jsonl(samples_path):
         if s["task"] == task_name:
@@ -264,21 +265,25 @@ def prompt_tokens(tokenizer, contexts):
     return sum(len(tokenizer(c, add_special_tokens=False).input_ids) + 1 for c in set(contexts))
 
 
-def timings(family, lm_summaries, lm_items, report, time_file, tokenizer):
+def timings(family, lm_summaries, lm_items, report, time_file, tokenizer, paired_keys):
+    """Wall and CPU seconds of both runs; for MMLU, prompt tokens per second of each run's own items."""
     lm_wall = sum(s["wall_seconds"] for s in lm_summaries.values())
     lm_cpu = sum(s["cpu_seconds"] for s in lm_summaries.values())
     ours = {"wall_seconds": report["timings"]["wall_seconds"], "eval_seconds": report["timings"]["eval_seconds"],
-            "threads": report["context"]["threads"]}
+            "threads": report["context"]["threads"], "items": report["tasks"][OUR_TASK[family]]["n"]}
     if time_file and time_file.is_file():
         elapsed, user, system = (float(x) for x in time_file.read_text().split()[-3:])
         ours.update({"process_wall_seconds": elapsed, "cpu_seconds": user + system})
-    out = {"lm_eval": {"wall_seconds": lm_wall, "cpu_seconds": lm_cpu,
+    out = {"lm_eval": {"wall_seconds": lm_wall, "cpu_seconds": lm_cpu, "items": len(lm_items),
                        "threads": sorted({s["threads"] for s in lm_summaries.values()})}, "ours": ours}
     if family == "mmlu":
-        tokens = prompt_tokens(tokenizer, [lmeval_requests(s)[0][0] for s in lm_items.values()])
-        out["prompt_tokens"] = tokens
-        out["lm_eval"]["tokens_per_second"] = tokens / lm_wall if lm_wall else None
-        out["ours"]["tokens_per_second"] = tokens / ours["wall_seconds"] if ours["wall_seconds"] else None
+        # lm-eval's and our prompts are the same text (same_prompt), so one tokenizer counts both.
+        contexts = {key: lmeval_requests(s)[0][0] for key, s in lm_items.items()}
+        out["lm_eval"]["prompt_tokens"] = prompt_tokens(tokenizer, contexts.values())
+        out["ours"]["prompt_tokens"] = prompt_tokens(tokenizer, [contexts[k] for k in paired_keys])
+        out["lm_eval"]["tokens_per_second"] = out["lm_eval"]["prompt_tokens"] / lm_wall if lm_wall else None
+        if ours["items"] == len(paired_keys) and ours["eval_seconds"]:
+            out["ours"]["tokens_per_second"] = out["ours"]["prompt_tokens"] / ours["eval_seconds"]
     return out
 
 
@@ -298,7 +303,7 @@ def render_markdown(summary):
         f = res["figures"]
         if family == "mmlu":
             other = (f"accuracy {pct(f['lm_eval_accuracy'])} (lm-eval) vs {pct(f['ours_accuracy'])} (ours), "
-                     f"max |Δ log-likelihood| {f['max_loglikelihood_diff']:.2e} "
+                     f"largest log-likelihood difference {f['max_loglikelihood_diff']:.2e} "
                      f"({f['items_over_ll_tolerance']} items over {LL_TOLERANCE:g})")
             agree = f"{f['same_prediction']}/{f['items']} same letter ({pct(f['agreement'])})"
         elif family == "bbh":
@@ -322,14 +327,18 @@ def render_markdown(summary):
             lines.append("- " + describe_disagreement(family, d))
         lines.append("")
     lines += ["## Timings", "", summary.get("machine_note", ""), ""]
-    lines += ["| family | lm-eval wall s | lm-eval CPU s | ours wall s | ours CPU s | prompt tokens | "
-              "lm-eval tok/s | ours tok/s |", "|---|---|---|---|---|---|---|---|"]
+    lines += ["lm-eval: seconds inside `simple_evaluate`, summed over subtasks (model loaded once, outside). "
+              "Ours: the report's eval seconds and wall seconds (with model loading), CPU seconds of the "
+              "process (`/usr/bin/time`). Tokens/s (MMLU): prompt tokens of each run's items (one forward "
+              "per distinct context plus the answer token) over its eval seconds.", "",
+              "| family | lm-eval items | lm-eval s | lm-eval CPU s | lm-eval tok/s | ours items | ours eval s | "
+              "ours wall s | ours CPU s | ours tok/s |", "|---|---|---|---|---|---|---|---|---|---|"]
     for family, res in summary["families"].items():
-        t = res["timings"]
-        lines.append(f"| {family} | {t['lm_eval']['wall_seconds']:.0f} | {t['lm_eval']['cpu_seconds']:.0f} | "
-                     f"{t['ours']['wall_seconds']:.0f} | {fmt(t['ours'].get('cpu_seconds'), '.0f')} | "
-                     f"{t.get('prompt_tokens', '')} | {fmt(t['lm_eval'].get('tokens_per_second'), '.1f')} | "
-                     f"{fmt(t['ours'].get('tokens_per_second'), '.1f')} |")
+        lm, ours = res["timings"]["lm_eval"], res["timings"]["ours"]
+        lines.append(f"| {family} | {lm['items']} | {lm['wall_seconds']:.0f} | {lm['cpu_seconds']:.0f} | "
+                     f"{fmt(lm.get('tokens_per_second'), '.1f')} | {ours['items']} | {ours['eval_seconds']:.0f} | "
+                     f"{ours['wall_seconds']:.0f} | {fmt(ours.get('cpu_seconds'), '.0f')} | "
+                     f"{fmt(ours.get('tokens_per_second'), '.1f')} |")
     return "\n".join(lines) + "\n"
 
 
@@ -390,7 +399,8 @@ def main():
             "figures": figures, "disagreements": disagreements,
             "causes": {c: sum(d.get("cause") == c for d in disagreements) for c in
                        ("prompt", "near-tie", "truncation", "unexplained")},
-            "timings": timings(family, lm_summaries, lm_items, report, time_files.get(family), tokenizer),
+            "timings": timings(family, lm_summaries, lm_items, report, time_files.get(family), tokenizer,
+                               [(r["subtask"], r["doc"]) for r in records]),
             "ours_report": str(ours_reports[family]), "items": records}
         print(f"{family}: {json.dumps(figures)}", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
