@@ -371,7 +371,7 @@ def describe_disagreement(family, d):
     answers = ""
     if family == "bbh":
         answers = f" answers {d['lm_eval']['answer']!r} / {d['ours']['answer']!r} ({'same' if d['same'] else 'differ'})"
-    return f"{where}:{answers}{detail}: **{d['cause']}**"
+    return f"{where}:{answers}{detail}: **{d['cause']}**".replace(":;", ":", 1)
 
 
 # ---------------------------------------------------------------------------------------------- main
