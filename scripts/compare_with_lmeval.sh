@@ -28,6 +28,9 @@ BBH_LIMIT=${BBH_LIMIT:-5}
 HUMANEVAL_LIMIT=${HUMANEVAL_LIMIT:-}   # empty: all 164
 BATCH=${BATCH:-1}
 GROUP=${GROUP:-8}   # subtasks per engram-bench report
+# lm-eval's HFLM takes SmolLM2's max_position_embeddings (8192) as its window; ours must use the same
+# one, or long prompts are cut on one side only.
+MAX_LENGTH=${MAX_LENGTH:-8192}
 OUT=${OUT:-$ROOT/results/smollm2-135m-instruct}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} TOKENIZERS_PARALLELISM=false HF_ALLOW_CODE_EVAL=1
 export ENGRAM_SHARED=${ENGRAM_SHARED:-$(dirname "$DATA")}
@@ -59,7 +62,7 @@ ours() {  # FAMILY TASK SUBTASK_LIST [LIMIT]: one report per group of GROUP subt
     [ "${group[0]}" != "-" ] && spec="$task:$(IFS=+; echo "${group[*]}")"
     /usr/bin/time -o "$base.time" -f "%e %U %S" \
       "$ENGRAM" eval --model "$OUR_MODEL" --tasks "$spec" "${limit[@]}" "${resume[@]}" --batch-size "$BATCH" \
-        --data-dir "$DATA" --output "$base.json" --quiet
+        --max-length "$MAX_LENGTH" --data-dir "$DATA" --output "$base.json" --quiet
   done
 }
 
