@@ -26,23 +26,6 @@ io::GgufHeader parse(const std::string& bytes, const std::string& source) {
   return io::parse_gguf_header(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), source);
 }
 
-// Our value as gguf-py's field.contents() gives it.
-json contents(const io::GgufValue& v) {
-  switch (v.type) {
-    case io::GgufValueType::kString: return v.string_value;
-    case io::GgufValueType::kBool: return v.unsigned_value != 0;
-    case io::GgufValueType::kFloat32: case io::GgufValueType::kFloat64: return v.float_value;
-    case io::GgufValueType::kInt8: case io::GgufValueType::kInt16: case io::GgufValueType::kInt32:
-    case io::GgufValueType::kInt64: return v.signed_value;
-    case io::GgufValueType::kArray: {
-      json items = json::array();
-      for (const auto& e : v.elements) items.push_back(contents(e));
-      return items;
-    }
-    default: return v.unsigned_value;
-  }
-}
-
 json flattened(const json& value) {
   if (!value.is_array()) return value;
   json out = json::array();
@@ -94,10 +77,10 @@ TEST(GgufHeader, WriterFilesMatchGgufPy) {
       }
       if (field.contains("written")) {
         // gguf-py's reader flattens nested arrays; the structure is what its writer was given.
-        EXPECT_EQ(contents(*v), field["written"]);
-        EXPECT_EQ(flattened(contents(*v)), field["value"]);
+        EXPECT_EQ(io::gguf_value_json(*v), field["written"]);
+        EXPECT_EQ(flattened(io::gguf_value_json(*v)), field["value"]);
       } else {
-        EXPECT_EQ(contents(*v), field["value"]);
+        EXPECT_EQ(io::gguf_value_json(*v), field["value"]);
       }
       ++keys;
     }

@@ -47,6 +47,24 @@ TEST(GgufTokenizer, SmolLM2IdsMatchTokenizersOnTheCorpus) {
   EXPECT_NE(tok.chat_template().find("<|im_start|>"), std::string::npos);
 }
 
+TEST(GgufTokenizer, AddBosFlagPutsBosFirst) {
+  ENGRAM_REQUIRE_SMOLLM2(path);
+  const auto file = io::MappedFile::map(path);
+  io::GgufHeader header = io::parse_gguf_header(file->data(), file->size(), path);
+  for (auto& [key, value] : header.metadata) {
+    if (key == "tokenizer.ggml.add_bos_token") value.unsigned_value = 1;
+  }
+  const tokenizer::Tokenizer tok = io::load_gguf_tokenizer(header);
+  const auto fixture = testing::read_json(testing::gguf_data_dir() / "smollm2_tokenizer.json");
+  const auto& c = fixture["cases"][0];
+  std::vector<int64_t> expected = {1};
+  for (int64_t id : c["smollm2_ids"].get<std::vector<int64_t>>()) expected.push_back(id);
+  EXPECT_TRUE(tok.add_bos());
+  EXPECT_EQ(tok.encode(c["text"].get<std::string>(), true), expected);
+  EXPECT_EQ(tok.encode_with_config_specials(c["text"].get<std::string>()), expected);
+  EXPECT_EQ(tok.encode(c["text"].get<std::string>(), false), c["smollm2_ids"].get<std::vector<int64_t>>());
+}
+
 TEST(GgufTokenizer, UnsupportedModelAndPreTokenizerAreNamed) {
   ENGRAM_REQUIRE_SMOLLM2(path);
   const auto file = io::MappedFile::map(path);

@@ -24,23 +24,6 @@ using nlohmann::json;
 // tens of thousands).
 constexpr std::size_t kShownElements = 8;
 
-json value_json(const io::GgufValue& v) {
-  switch (v.type) {
-    case io::GgufValueType::kString: return v.string_value;
-    case io::GgufValueType::kBool: return v.unsigned_value != 0;
-    case io::GgufValueType::kFloat32: case io::GgufValueType::kFloat64: return v.float_value;
-    case io::GgufValueType::kInt8: case io::GgufValueType::kInt16: case io::GgufValueType::kInt32:
-    case io::GgufValueType::kInt64: return v.signed_value;
-    case io::GgufValueType::kArray: {
-      json items = json::array();
-      for (std::size_t i = 0; i < v.elements.size() && i < kShownElements; ++i) items.push_back(value_json(v.elements[i]));
-      if (v.elements.size() <= kShownElements) return items;
-      return {{"type", v.type_name()}, {"length", v.elements.size()}, {"first", items}};
-    }
-    default: return v.unsigned_value;
-  }
-}
-
 struct TensorTotals {
   std::map<std::string, uint64_t> by_group, by_type;
   uint64_t parameters = 0, bytes = 0;
@@ -82,7 +65,7 @@ void print_text(const io::GgufHeader& header, const TensorTotals& t, const json&
   for (const auto& [type, n] : t.by_type) std::cout << fmt::format("  {:<18} {:>16}\n", type, n);
   std::cout << "metadata:\n";
   for (const auto& [key, value] : header.metadata) {
-    std::string shown = value_json(value).dump();
+    std::string shown = io::gguf_value_json(value, kShownElements).dump();
     if (shown.size() > 160) shown = shown.substr(0, 157) + "...";
     std::cout << fmt::format("  {:<40} {:<16} {}\n", key, value.type_name(), shown);
   }
@@ -128,7 +111,9 @@ int run_inspect_gguf(const std::string& path, bool as_json, bool list_tensors) {
               {"bytes", t.bytes},            {"parameters_by_group", t.by_group},
               {"parameters_by_type", t.by_type}};
   out["metadata"] = json::object();
-  for (const auto& [key, value] : header.metadata) out["metadata"][key] = {{"type", value.type_name()}, {"value", value_json(value)}};
+  for (const auto& [key, value] : header.metadata) {
+    out["metadata"][key] = {{"type", value.type_name()}, {"value", io::gguf_value_json(value, kShownElements)}};
+  }
   if (list_tensors) {
     out["tensors"] = json::array();
     for (const auto& info : header.tensors) {

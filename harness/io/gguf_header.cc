@@ -5,6 +5,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 namespace engram::io {
 namespace {
 
@@ -269,6 +271,25 @@ std::string GgufValue::type_name() const {
   std::string name = *gguf_value_type_name(static_cast<uint32_t>(type));
   if (type == GgufValueType::kArray) name += "[" + *gguf_value_type_name(static_cast<uint32_t>(element_type)) + "]";
   return name;
+}
+
+nlohmann::json gguf_value_json(const GgufValue& v, std::size_t max_elements) {
+  switch (v.type) {
+    case GgufValueType::kString: return v.string_value;
+    case GgufValueType::kBool: return v.unsigned_value != 0;
+    case GgufValueType::kFloat32: case GgufValueType::kFloat64: return v.float_value;
+    case GgufValueType::kInt8: case GgufValueType::kInt16: case GgufValueType::kInt32: case GgufValueType::kInt64:
+      return v.signed_value;
+    case GgufValueType::kArray: {
+      nlohmann::json items = nlohmann::json::array();
+      for (std::size_t i = 0; i < v.elements.size() && i < max_elements; ++i) {
+        items.push_back(gguf_value_json(v.elements[i], max_elements));
+      }
+      if (v.elements.size() <= max_elements) return items;
+      return {{"type", v.type_name()}, {"length", v.elements.size()}, {"first", items}};
+    }
+    default: return v.unsigned_value;
+  }
 }
 
 int64_t GgufTensorInfo::numel() const {

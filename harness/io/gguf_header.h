@@ -7,11 +7,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "harness/io/gguf_types.h"
 
@@ -30,6 +33,11 @@ struct GgufValue {
   bool is_number() const;
   std::string type_name() const;  // "UINT32", "ARRAY[STRING]", ...
 };
+
+// The value as JSON (numbers, strings, booleans, nested lists). Arrays longer than `max_elements`
+// become {"type", "length", "first": the first max_elements} (a vocabulary has tens of thousands).
+nlohmann::json gguf_value_json(const GgufValue& value,
+                               std::size_t max_elements = std::numeric_limits<std::size_t>::max());
 
 struct GgufTensorInfo {
   std::string name;
