@@ -7,7 +7,7 @@
 #include "baselines/nn/attention.h"
 #include "baselines/nn/step_masks.h"
 #include "harness/io/safetensors.h"
-#include "harness/model_loader.h"
+#include "harness/model/checkpoint_model.h"
 #include "test_support.h"
 
 namespace engram {
@@ -74,7 +74,7 @@ class MlaAbsorbedDecode : public ::testing::TestWithParam<std::string> {};
 // (eager, expanded) and this model's own full forward (expanded) within float32 rounding.
 TEST_P(MlaAbsorbedDecode, MatchesTransformersAndTheExpandedPath) {
   const auto dir = testing::source_dir() / "tests/data/models" / GetParam();
-  harness::LoadedModel loaded = harness::load_causal_lm(dir.string());
+  harness::CheckpointModel loaded = harness::load_causal_lm(dir.string());
   const io::SafetensorsFile fixture = io::read_safetensors((dir / "fixture.safetensors").string());
   torch::NoGradGuard no_grad;
   const at::Tensor ids = fixture.get("input_ids");

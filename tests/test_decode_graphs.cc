@@ -8,7 +8,7 @@
 #include <cstdlib>
 
 #include "harness/io/safetensors.h"
-#include "harness/model_loader.h"
+#include "harness/model/checkpoint_model.h"
 #include "harness/speed/decode_graphs.h"
 #include "harness/speed/generation_timing.h"
 #include "test_support.h"
@@ -43,7 +43,7 @@ class PreallocatedCache : public ::testing::TestWithParam<std::string> {};
 // rows and positions, then one token per step, gives transformers' logits for every real row.
 TEST_P(PreallocatedCache, StepsMatchTransformers) {
   const auto dir = testing::source_dir() / "tests/data/models" / GetParam();
-  LoadedModel loaded = load_causal_lm(dir.string());
+  CheckpointModel loaded = load_causal_lm(dir.string());
   const io::SafetensorsFile fixture = io::read_safetensors((dir / "fixture.safetensors").string());
   torch::NoGradGuard no_grad;
   const at::Tensor ids = fixture.get("input_ids");

@@ -5,7 +5,7 @@
 
 #include "baselines/nn/weight_dtype.h"
 #include "harness/io/safetensors.h"
-#include "harness/model_loader.h"
+#include "harness/model/checkpoint_model.h"
 #include "test_support.h"
 
 namespace engram {
@@ -30,7 +30,7 @@ TEST(WeightDtype, ParsesNamesAndDefaultsByDevice) {
 
 TEST(WeightDtype, Bfloat16ConversionKeepsTheRouterInFloat32AndTracksTransformers) {
   const auto dir = testing::source_dir() / "tests/data/models/tiny_deepseek_v3";
-  harness::LoadedModel loaded = harness::load_causal_lm(dir.string());
+  harness::CheckpointModel loaded = harness::load_causal_lm(dir.string());
   model::convert_weights(*loaded.model, at::kBFloat16);
   int64_t low = 0, kept = 0;
   for (const auto& item : loaded.model->named_parameters(true)) {
