@@ -11,6 +11,7 @@
 
 #include "harness/engine/block_manager.h"
 #include "harness/engine/prefix_tree.h"
+#include "tasks/crash_point.h"
 
 namespace engram::harness {
 namespace {
@@ -298,6 +299,9 @@ void Scheduler::decode_step() {
     if (static_cast<int64_t>(conv.size()) == rows) cache_.engram[layer].conv_input = stack_left_filled(conv, 0.0);
   }
   cache_.length = past;
+  // The determinism audit's planted bug: shorter rows attend to their padding slots, so a row's
+  // tokens depend on which rows share its step.
+  if (tasks::fault_planted("unmasked-left-padding")) std::fill(mask.begin(), mask.end(), 1);
   model::ForwardOptions options;
   options.attention_mask = to_device_ids(mask, rows, device_);
   options.positions = to_device_ids(positions, rows, device_);
