@@ -27,11 +27,9 @@ EngineOptions engine_options(const LoadedModel& loaded, const ModelSpecOptions& 
   return engine;
 }
 
-// Converts the weights to --dtype (the plan counts their bytes), then settles the engine's batch size
-// (planning it when `auto`) and reports how it was chosen.
+// Settles the engine's batch size (planning it when `auto`) and reports how it was chosen.
 nlohmann::json choose_batch_size(EngineOptions& engine, const LoadedModel& loaded, const ModelSpecOptions& options) {
   const model::CausalLM& model = loaded.model;
-  model::convert_weights(*model.ptr(), model::parse_weight_dtype(options.dtype, model->device()));
   nlohmann::json plan_json;
   if (options.batch_size.is_auto()) {
     MemoryPlanRequest request;
@@ -88,6 +86,8 @@ LoadedLanguageModel load_language_model(const std::string& spec_text, const Mode
   load_options.tokenizer_dir = options.tokenizer_dir;
   load_options.seed = options.seed;
   LoadedModel loaded = load_model(spec, load_options);
+  // Before the plan: it counts the weights' bytes in the dtype they run in.
+  model::convert_weights(*loaded.model.ptr(), model::parse_weight_dtype(options.dtype, loaded.model->device()));
   EngineOptions engine = engine_options(loaded, options);
   nlohmann::json engine_report = choose_batch_size(engine, loaded, options);
   return loaded_engine_model(loaded.model, loaded.tokenizer, engine, std::move(engine_report));
