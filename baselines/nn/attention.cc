@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "baselines/nn/rope.h"
+#include "baselines/nn/short_query_attention.h"
 
 namespace engram::model {
 namespace {
@@ -22,6 +23,9 @@ at::Tensor store_at_slots(at::Tensor& cached, const at::Tensor& fresh, int64_t t
 // broadcasts itself instead of copying them per query head.
 at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const StepInputs& inputs,
                   double scale, bool grouped) {
+  if (prefers_short_query_attention(q, inputs.mask, inputs.causal)) {
+    return short_query_attention(q, k, v, inputs.mask, scale);
+  }
   if (inputs.mask.defined()) {
     return at::scaled_dot_product_attention(q, k, v, inputs.mask, 0.0, /*is_causal=*/false, scale, grouped);
   }
