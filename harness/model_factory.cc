@@ -90,6 +90,8 @@ LoadedLanguageModel load_language_model(const std::string& spec_text, const Mode
   model::convert_weights(*loaded.model.ptr(), model::parse_weight_dtype(options.dtype, loaded.model->device()));
   EngineOptions engine = engine_options(loaded, options);
   nlohmann::json engine_report = choose_batch_size(engine, loaded, options);
+  const bool pack = options.packed_weights && loaded.model->device().is_cpu();
+  engine_report["packed_weight_bytes"] = pack ? loaded.model->pack_weights_for_cpu() : 0;
   return loaded_engine_model(loaded.model, loaded.tokenizer, engine, std::move(engine_report));
 }
 

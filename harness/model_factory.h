@@ -26,6 +26,9 @@ struct ModelSpecOptions {
   BatchSize batch_size;
   // The context window: unset = the model's own (model_loader.h's context_window).
   std::optional<int64_t> max_length;
+  // On the CPU, keep every projection's weight also packed for oneDNN (baselines/nn/packed_linear.h):
+  // faster matrix products for the memory of a second copy.
+  bool packed_weights = true;
   std::string dtype = "auto";  // weights: auto | float32 | bfloat16 | float16 (baselines/nn/weight_dtype.h)
   std::optional<int64_t> memory_budget_bytes;
   double memory_fraction = 0.8;

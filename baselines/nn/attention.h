@@ -15,7 +15,7 @@ namespace engram::model {
 
 // What every layer of one forward step shares: rotary tables and the masks (step_masks.h).
 struct StepInputs {
-  at::Tensor cos, sin;     // [B, T, rotary_dim], float32
+  at::Tensor cos, sin;     // [B, T, rotary_dim], in the weights' dtype
   at::Tensor mask;         // [B or 1, 1, T, past + T] bool (true = attend); undefined: see `causal`
   bool causal = true;      // without a mask: true = top-left causal (no past), false = every key
   at::Tensor token_mask;   // [B, T] bool, false at padding; undefined: no padding in this step
@@ -32,9 +32,9 @@ class MlaAttentionImpl : public AttentionImpl {
   explicit MlaAttentionImpl(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& x, const StepInputs& inputs, AttentionCache* cache) override;
 
-  torch::nn::Linear q_proj{nullptr}, q_a_proj{nullptr}, q_b_proj{nullptr};
+  Linear q_proj{nullptr}, q_a_proj{nullptr}, q_b_proj{nullptr};
   HfRMSNorm q_a_layernorm{nullptr};
-  torch::nn::Linear kv_a_proj_with_mqa{nullptr}, kv_b_proj{nullptr}, o_proj{nullptr};
+  Linear kv_a_proj_with_mqa{nullptr}, kv_b_proj{nullptr}, o_proj{nullptr};
   HfRMSNorm kv_a_layernorm{nullptr};
 
  private:
@@ -56,7 +56,7 @@ class GqaAttentionImpl : public AttentionImpl {
   explicit GqaAttentionImpl(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& x, const StepInputs& inputs, AttentionCache* cache) override;
 
-  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
 
  private:
   int64_t heads_, kv_heads_, head_dim_;

@@ -57,8 +57,21 @@ torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids, KvCache* cac
 }
 
 torch::Tensor CausalLMImpl::project(const torch::Tensor& hidden) {
-  const at::Tensor logits = lm_head ? lm_head->forward(hidden) : at::linear(hidden, model->embed_tokens->weight);
+  const at::Tensor& embedding = model->embed_tokens->weight;
+  const at::Tensor logits = lm_head                                       ? lm_head->forward(hidden)
+                            : packed_unembedding_.serves(embedding, hidden) ? packed_unembedding_.linear(hidden, {})
+                                                                            : at::linear(hidden, embedding);
   return logits.to(at::kFloat);
+}
+
+int64_t CausalLMImpl::pack_weights_for_cpu() {
+  int64_t bytes = pack_linear_weights(*this);
+  if (!lm_head) {
+    torch::NoGradGuard no_grad;
+    packed_unembedding_.pack(model->embed_tokens->weight);
+    bytes += packed_unembedding_.bytes();
+  }
+  return bytes;
 }
 
 torch::Tensor CausalLMImpl::forward_hidden(const torch::Tensor& input_ids, KvCache* cache, const ForwardOptions& options) {
@@ -74,6 +87,10 @@ torch::Tensor CausalLMImpl::forward_hidden(const torch::Tensor& input_ids, KvCac
                                    : at::arange(past, past + length, at::TensorOptions().dtype(at::kLong).device(device))
                                          .unsqueeze(0).expand({batch, length});
   std::tie(inputs.cos, inputs.sin) = rotary_.cos_sin(positions);
+  // Once per step in the weights' dtype (as transformers' rotary embedding returns them), not once per
+  // layer and projection.
+  inputs.cos = inputs.cos.to(dtype());
+  inputs.sin = inputs.sin.to(dtype());
   const bool preallocated = cache != nullptr && cache->capacity > 0;
   if (preallocated) {
     TORCH_CHECK(options.cache_slots.defined() && options.attention_mask.defined() && options.positions.defined(),

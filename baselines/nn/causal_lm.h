@@ -72,6 +72,9 @@ class CausalLMImpl : public torch::nn::Module {
   // modules' weights, and forward_hidden prefetches every Engram layer's rows before the first
   // layer runs. Null restores the device tier.
   void attach_engram_tables(std::shared_ptr<TableStore> store);
+  // Packs every projection's weight, the tied unembedding's too, for the CPU matrix library
+  // (packed_linear.h); call once the weights are loaded, converted and placed. Returns the bytes added.
+  int64_t pack_weights_for_cpu();
 
   const ModelConfig& config() const { return config_; }
   const std::shared_ptr<const NgramHashMapping>& hashing() const { return hashing_; }
@@ -87,13 +90,14 @@ class CausalLMImpl : public torch::nn::Module {
   nlohmann::json describe() const;
 
   DecoderModel model{nullptr};
-  torch::nn::Linear lm_head{nullptr};  // null when tie_word_embeddings
+  Linear lm_head{nullptr};  // null when tie_word_embeddings
 
  private:
   ModelConfig config_;
   std::shared_ptr<const NgramHashMapping> hashing_;
   RotaryEmbedding rotary_;
   bool engram_tables_attached_ = false;
+  PackedWeight packed_unembedding_;  // tie_word_embeddings: embed_tokens' weight, packed
 };
 TORCH_MODULE(CausalLM);
 

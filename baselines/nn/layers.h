@@ -5,6 +5,8 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include "baselines/nn/packed_linear.h"
+
 namespace engram::model {
 
 // As transformers' LlamaRMSNorm / DeepseekV3RMSNorm: normalise in float32, cast back, then scale.
@@ -24,10 +26,10 @@ class SwiGluImpl : public torch::nn::Module {
  public:
   SwiGluImpl(int64_t hidden, int64_t intermediate);
   torch::Tensor forward(const torch::Tensor& x);
-  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+  Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
 };
 TORCH_MODULE(SwiGlu);
 
-torch::nn::Linear linear(int64_t in, int64_t out, bool bias = false);
+Linear linear(int64_t in, int64_t out, bool bias = false);
 
 }  // namespace engram::model

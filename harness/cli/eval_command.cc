@@ -172,6 +172,10 @@ void add_eval_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& 
   eval->add_option("--dtype", options->spec.dtype,
                    "weights: auto (bfloat16 on CUDA, float32 on CPU), float32, bfloat16 or float16; logits stay float32")
       ->capture_default_str();
+  eval->add_option("--packed-weights", options->spec.packed_weights,
+                   "on the CPU, also keep each projection's weight packed for oneDNN: faster, one more copy of "
+                   "the weights in memory")
+      ->capture_default_str();
   eval->add_option("--max-length", options->spec.max_length,
                    "context window in tokens (default: the model's own, max_position_embeddings or the GGUF "
                    "context_length; RULER lengths above it are skipped)")

@@ -6,6 +6,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/distributed/launched_context.h"
+#include "harness/allocator_policy.h"
 #include "harness/thread_policy.h"
 
 namespace engram::cli {
@@ -21,6 +22,7 @@ void set_command_line(int argc, const char* const* argv) { stored_command_line()
 
 int main(int argc, char** argv) {
   engram::harness::reexec_with_passive_omp_wait(argv);
+  engram::harness::keep_freed_memory_for_reuse();
   const engram::harness::ThreadPolicy threads = engram::harness::process_thread_policy();
   // LibTorch applies OMP_NUM_THREADS itself; otherwise its default is every online core.
   if (threads.threads_source != "OMP_NUM_THREADS") at::set_num_threads(threads.threads);

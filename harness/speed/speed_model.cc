@@ -54,6 +54,8 @@ SpeedModel build_speed_model(const std::string& spec, const std::string& dtype, 
   }
   built.element_bytes = static_cast<int64_t>(c10::elementSize(type));
   if (config.engram && !tables_in_module && !shard_over) built.tables = place_engram_tables(built.model, tables, table_source);
+  // The same CPU fast path as eval's default (--packed-weights): speed measures what eval runs.
+  if (built.model->device().is_cpu()) built.model->pack_weights_for_cpu();
   return built;
 }
 

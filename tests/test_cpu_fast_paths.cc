@@ -1,0 +1,128 @@
+// The CPU fast paths of a decode step against LibTorch's reference ops: grouped short-query attention
+// against at::scaled_dot_product_attention (with the key heads repeated, as transformers' repeat_kv
+// does), and oneDNN-packed projections against at::linear, including when a packed copy must not
+// be used any more.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <torch/nn/module.h>
+
+#include "baselines/nn/causal_lm.h"
+#include "baselines/nn/packed_linear.h"
+#include "baselines/nn/short_query_attention.h"
+
+namespace engram {
+namespace {
+
+at::Tensor reference_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,
+                               double scale) {
+  const int64_t group = q.size(1) / k.size(1);
+  const at::Tensor keys = k.to(at::kFloat).repeat_interleave(group, 1);
+  const at::Tensor values = v.to(at::kFloat).repeat_interleave(group, 1);
+  return at::scaled_dot_product_attention(q.to(at::kFloat), keys, values,
+                                          mask.defined() ? std::optional<at::Tensor>(mask) : std::nullopt, 0.0, false,
+                                          scale);
+}
+
+struct AttentionCase {
+  int64_t batch, heads, key_heads, queries, keys, head_dim, value_dim;
+  bool masked;
+};
+
+TEST(ShortQueryAttention, MatchesScaledDotProductAttentionWithGroupedHeadsAndMasks) {
+  at::manual_seed(7);
+  const AttentionCase cases[] = {
+      {1, 9, 3, 1, 37, 64, 64, false},   // SmolLM2's grouping, one decode step
+      {4, 9, 3, 1, 300, 64, 64, true},   // padded rows
+      {3, 8, 8, 4, 20, 16, 16, true},    // no grouping, a chunk of four new tokens
+      {2, 6, 1, 2, 50, 40, 32, true},    // MLA absorbed: one shared latent key, narrower values
+  };
+  for (const AttentionCase& c : cases) {
+    const at::Tensor q = at::randn({c.batch, c.queries, c.heads, c.head_dim}).transpose(1, 2);  // as projected
+    const at::Tensor k = at::randn({c.batch, c.key_heads, c.keys, c.head_dim});
+    const at::Tensor v = at::randn({c.batch, c.key_heads, c.keys, c.value_dim});
+    at::Tensor mask;
+    if (c.masked) {
+      // Each row hides a different number of leading keys (left padding) and sees the past causally.
+      mask = at::ones({c.batch, 1, c.queries, c.keys}, at::kBool).tril(c.keys - c.queries);
+      for (int64_t row = 0; row < c.batch; ++row) mask[row].narrow(-1, 0, row * 3).fill_(false);
+    }
+    const double scale = 0.125;
+    const at::Tensor expected = reference_attention(q, k, v, mask, scale);
+    ASSERT_TRUE(model::prefers_short_query_attention(q, mask, /*causal=*/false));
+    const at::Tensor got = model::short_query_attention(q, k, v, mask, scale);
+    ASSERT_EQ(got.sizes(), expected.sizes());
+    EXPECT_LT((got - expected).abs().max().item<float>(), 1e-5) << "batch " << c.batch << " heads " << c.heads;
+    // bfloat16 inputs: scores and softmax stay float32, so the error is bfloat16's rounding of inputs and output.
+    const at::Tensor got16 = model::short_query_attention(q.to(at::kBFloat16), k.to(at::kBFloat16),
+                                                          v.to(at::kBFloat16), mask, scale);
+    EXPECT_EQ(got16.scalar_type(), at::kBFloat16);
+    const at::Tensor expected16 = reference_attention(q.to(at::kBFloat16), k.to(at::kBFloat16), v.to(at::kBFloat16),
+                                                      mask, scale);
+    EXPECT_LT((got16.to(at::kFloat) - expected16).abs().max().item<float>(), 2e-2);
+  }
+}
+
+TEST(ShortQueryAttention, LongQueriesAndImpliedCausalMasksStayWithTheFusedKernel) {
+  const at::Tensor decode = at::zeros({2, 4, 1, 8});
+  const at::Tensor prompt = at::zeros({2, 4, model::kShortQueryLimit + 1, 8});
+  EXPECT_TRUE(model::prefers_short_query_attention(decode, {}, /*causal=*/false));
+  EXPECT_FALSE(model::prefers_short_query_attention(decode, {}, /*causal=*/true));  // top-left causal: not built here
+  EXPECT_FALSE(model::prefers_short_query_attention(prompt, at::ones({1, 1, 9, 9}, at::kBool), false));
+}
+
+TEST(PackedLinear, MatchesAtLinearForEveryShapeAndDtype) {
+  at::manual_seed(3);
+  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+    model::Linear layer(torch::nn::LinearOptions(96, 160).bias(true));
+    layer->to(dtype);
+    at::NoGradGuard no_grad;
+    ASSERT_EQ(model::pack_linear_weights(*layer), 96 * 160 * static_cast<int64_t>(c10::elementSize(dtype)));
+    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{1, 96}, {16, 1, 96}, {3, 40, 96}}) {
+      const at::Tensor x = at::randn(shape).to(dtype);
+      ASSERT_TRUE(layer->packed.serves(layer->weight, x));
+      const at::Tensor expected = at::linear(x.to(at::kFloat), layer->weight.to(at::kFloat), layer->bias.to(at::kFloat));
+      const at::Tensor got = layer->forward(x);
+      ASSERT_EQ(got.sizes(), expected.sizes());
+      const double tolerance = dtype == at::kFloat ? 1e-4 : 5e-2;
+      EXPECT_LT((got.to(at::kFloat) - expected).abs().max().item<float>(), tolerance) << c10::toString(dtype);
+    }
+  }
+}
+
+TEST(PackedLinear, AWeightChangedAfterPackingIsReadAgain) {
+  model::Linear layer(torch::nn::LinearOptions(32, 48));
+  at::NoGradGuard no_grad;
+  model::pack_linear_weights(*layer);
+  const at::Tensor x = at::randn({2, 32});
+  layer->weight.mul_(2);  // an in-place write, as loading a checkpoint into the module does
+  EXPECT_FALSE(layer->packed.serves(layer->weight, x));
+  EXPECT_TRUE(layer->forward(x).allclose(at::linear(x, layer->weight, layer->bias), 1e-5, 1e-5));
+  layer->to(at::kBFloat16);  // a dtype conversion gives the parameter new storage
+  EXPECT_FALSE(layer->packed.serves(layer->weight, x.to(at::kBFloat16)));
+  EXPECT_FALSE(layer->packed.serves(layer->weight, x));  // and an input of another dtype never uses it
+}
+
+TEST(PackedLinear, APackedTinyModelGivesTheSameLogits) {
+  model::ModelConfig config;
+  config.model_type = "llama";
+  config.vocab_size = 320;
+  config.hidden_size = 64;
+  config.intermediate_size = 128;
+  config.num_hidden_layers = 2;
+  config.num_attention_heads = 4;
+  config.num_key_value_heads = 2;
+  config.head_dim = 16;
+  config.tie_word_embeddings = true;
+  model::CausalLM lm(config);
+  lm->init_weights(11);
+  lm->eval();
+  at::NoGradGuard no_grad;
+  const at::Tensor ids = at::randint(0, 320, {2, 12}, at::kLong);
+  const at::Tensor expected = lm->forward(ids);
+  EXPECT_GT(lm->pack_weights_for_cpu(), 0);
+  const at::Tensor got = lm->forward(ids);
+  EXPECT_LT((got - expected).abs().max().item<float>(), 1e-4);
+}
+
+}  // namespace
+}  // namespace engram
