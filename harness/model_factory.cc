@@ -28,12 +28,14 @@ EngineOptions engine_options(const LoadedModel& loaded, const ModelSpecOptions& 
 }
 
 // Settles the engine's batch size (planning it when `auto`) and reports how it was chosen.
-nlohmann::json choose_batch_size(EngineOptions& engine, const LoadedModel& loaded, const ModelSpecOptions& options) {
+// packed_bytes: the packed copies of the weights (packed_linear.h), which the weights' term must count.
+nlohmann::json choose_batch_size(EngineOptions& engine, const LoadedModel& loaded, const ModelSpecOptions& options,
+                                 int64_t packed_bytes) {
   const model::CausalLM& model = loaded.model;
   nlohmann::json plan_json;
   if (options.batch_size.is_auto()) {
     MemoryPlanRequest request;
-    request.weight_bytes = module_weight_bytes(*model);
+    request.weight_bytes = module_weight_bytes(*model) + packed_bytes;
     request.element_bytes = static_cast<int64_t>(c10::elementSize(model->dtype()));
     request.max_sequence_length = engine.max_length;
     // Scoring may project every position of a window (rolling log-likelihoods): plan for it.
@@ -89,9 +91,10 @@ LoadedLanguageModel load_language_model(const std::string& spec_text, const Mode
   // Before the plan: it counts the weights' bytes in the dtype they run in.
   model::convert_weights(*loaded.model.ptr(), model::parse_weight_dtype(options.dtype, loaded.model->device()));
   EngineOptions engine = engine_options(loaded, options);
-  nlohmann::json engine_report = choose_batch_size(engine, loaded, options);
   const bool pack = options.packed_weights && loaded.model->device().is_cpu();
-  engine_report["packed_weight_bytes"] = pack ? loaded.model->pack_weights_for_cpu() : 0;
+  const int64_t packed_bytes = pack ? loaded.model->pack_weights_for_cpu() : 0;
+  nlohmann::json engine_report = choose_batch_size(engine, loaded, options, packed_bytes);
+  engine_report["packed_weight_bytes"] = packed_bytes;
   return loaded_engine_model(loaded.model, loaded.tokenizer, engine, std::move(engine_report));
 }
 
