@@ -1,7 +1,7 @@
-// The CPU fast paths of a decode step against LibTorch's reference ops: grouped short-query attention
-// against at::scaled_dot_product_attention (with the key heads repeated, as transformers' repeat_kv
-// does), and oneDNN-packed projections against at::linear, including when a packed copy must not
-// be used any more.
+// The CPU fast paths of a decode step against references: grouped short-query attention against
+// at::scaled_dot_product_attention (with the key heads repeated, as transformers' repeat_kv does),
+// oneDNN-packed projections against at::linear (including when a packed copy must not be used any
+// more), and a packed checkpoint against transformers' logits.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <torch/nn/module.h>
@@ -9,6 +9,9 @@
 #include "baselines/nn/causal_lm.h"
 #include "baselines/nn/packed_linear.h"
 #include "baselines/nn/short_query_attention.h"
+#include "harness/io/safetensors.h"
+#include "harness/model/checkpoint_model.h"
+#include "test_support.h"
 
 namespace engram {
 namespace {
@@ -102,26 +105,38 @@ TEST(PackedLinear, AWeightChangedAfterPackingIsReadAgain) {
   EXPECT_FALSE(layer->packed.serves(layer->weight, x));  // and an input of another dtype never uses it
 }
 
-TEST(PackedLinear, APackedTinyModelGivesTheSameLogits) {
-  model::ModelConfig config;
-  config.model_type = "llama";
-  config.vocab_size = 320;
-  config.hidden_size = 64;
-  config.intermediate_size = 128;
-  config.num_hidden_layers = 2;
-  config.num_attention_heads = 4;
-  config.num_key_value_heads = 2;
-  config.head_dim = 16;
-  config.tie_word_embeddings = true;
-  model::CausalLM lm(config);
-  lm->init_weights(11);
-  lm->eval();
+// Packed, the transformers-made tiny llama still gives transformers' logits, over a whole prompt and
+// token by token (decode steps go through short_query_attention).
+TEST(PackedLinear, APackedModelStillMatchesTransformers) {
+  const auto dir = testing::source_dir() / "tests/data/models/tiny_llama";
+  harness::CheckpointModel loaded = harness::load_causal_lm(dir.string());
+  const io::SafetensorsFile fixture = io::read_safetensors((dir / "fixture.safetensors").string());
   at::NoGradGuard no_grad;
-  const at::Tensor ids = at::randint(0, 320, {2, 12}, at::kLong);
-  const at::Tensor expected = lm->forward(ids);
-  EXPECT_GT(lm->pack_weights_for_cpu(), 0);
-  const at::Tensor got = lm->forward(ids);
-  EXPECT_LT((got - expected).abs().max().item<float>(), 1e-4);
+  ASSERT_GT(loaded.model->pack_weights_for_cpu(), 0);
+  const at::Tensor ids = fixture.get("input_ids");
+  const at::Tensor expected = fixture.get("logits");
+  EXPECT_LE((loaded.model->forward(ids) - expected).abs().max().item<double>(), 1e-4);
+  model::KvCache cache = loaded.model->new_cache();
+  std::vector<at::Tensor> steps{loaded.model->forward(ids.narrow(1, 0, 16), &cache)};
+  for (int64_t t = 16; t < ids.size(1); ++t) steps.push_back(loaded.model->forward(ids.narrow(1, t, 1), &cache));
+  EXPECT_LE((at::cat(steps, 1) - expected).abs().max().item<double>(), 1e-4);
+}
+
+// A tied unembedding is packed too, and gives at::linear's logits.
+TEST(PackedLinear, ATiedUnembeddingIsPacked) {
+  harness::CheckpointModel loaded =
+      harness::load_causal_lm((testing::source_dir() / "tests/data/models/tiny_llama_tied").string());
+  ASSERT_TRUE(loaded.model->config().tie_word_embeddings);
+  at::NoGradGuard no_grad;
+  const at::Tensor hidden = at::randn({3, 5, loaded.model->config().hidden_size});
+  const at::Tensor expected = at::linear(hidden, loaded.model->model->embed_tokens->weight);
+  int64_t projection_bytes = 0;
+  for (const auto& child : loaded.model->modules()) {
+    if (auto* layer = dynamic_cast<model::LinearImpl*>(child.get())) projection_bytes += layer->weight.nbytes();
+  }
+  const int64_t packed = loaded.model->pack_weights_for_cpu();
+  EXPECT_EQ(packed, projection_bytes + static_cast<int64_t>(loaded.model->model->embed_tokens->weight.nbytes()));
+  EXPECT_LE((loaded.model->project(hidden) - expected).abs().max().item<double>(), 1e-4);
 }
 
 }  // namespace

@@ -67,7 +67,7 @@ torch::Tensor CausalLMImpl::project(const torch::Tensor& hidden) {
 int64_t CausalLMImpl::pack_weights_for_cpu() {
   int64_t bytes = pack_linear_weights(*this);
   if (!lm_head) {
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     packed_unembedding_.pack(model->embed_tokens->weight);
     bytes += packed_unembedding_.bytes();
   }

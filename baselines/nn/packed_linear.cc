@@ -41,8 +41,11 @@ void PackedWeight::pack(const at::Tensor& weight) {
 }
 
 bool PackedWeight::serves(const at::Tensor& weight, const at::Tensor& input) const {
-  return packed_.defined() && !(at::GradMode::is_enabled() && weight.requires_grad()) && weight.data_ptr() == source_ && static_cast<int64_t>(weight._version()) == version_ &&
-         input.device().is_cpu() && input.scalar_type() == weight.scalar_type() && input.dim() >= 2;
+  // The packed op has no backward: a weight that autograd must track always takes at::linear.
+  const bool needs_grad = at::GradMode::is_enabled() && weight.requires_grad();
+  return packed_.defined() && !needs_grad && weight.data_ptr() == source_ &&
+         static_cast<int64_t>(weight._version()) == version_ && input.device().is_cpu() &&
+         input.scalar_type() == weight.scalar_type() && input.dim() >= 2;
 }
 
 at::Tensor PackedWeight::linear(const at::Tensor& input, const at::Tensor& bias) const {

@@ -17,8 +17,9 @@ at::Tensor short_query_attention(const at::Tensor& q, const at::Tensor& k, const
   TORCH_CHECK(group * key_heads == heads, "short_query_attention: ", heads, " query heads over ", key_heads,
               " key heads");
   const at::Tensor stacked = q.reshape({batch, key_heads, group * queries, q.size(3)});
-  at::Tensor scores = at::matmul(stacked, k.transpose(-1, -2)).view({batch, key_heads, group, queries, keys});
-  scores = scores.scalar_type() == at::kFloat ? scores.mul_(scale) : scores.to(at::kFloat).mul_(scale);
+  // .to() returns the matmul's own fresh output when it is float32 already, so scaling in place is safe.
+  at::Tensor scores =
+      at::matmul(stacked, k.transpose(-1, -2)).view({batch, key_heads, group, queries, keys}).to(at::kFloat).mul_(scale);
   if (mask.defined()) {
     // A finite floor, not -inf: a row with every key hidden (padding) gets a harmless uniform average
     // instead of NaN, and an attended key's weight is the same either way.
