@@ -23,6 +23,8 @@ EngineOptions engine_options(const LoadedModel& loaded, const ModelSpecOptions& 
   engine.batch_size = options.batch_size.value;
   engine.max_length = options.max_length.value_or(loaded.context_window);
   engine.name = loaded.spec.text;
+  engine.shared_prefix_attention = options.shared_prefix_attention;
+  engine.speculative_tokens = options.speculative_tokens;
   engine.identity = loaded.identity;
   return engine;
 }
@@ -95,6 +97,8 @@ LoadedLanguageModel load_language_model(const std::string& spec_text, const Mode
   const int64_t packed_bytes = pack ? loaded.model->pack_weights_for_cpu() : 0;
   nlohmann::json engine_report = choose_batch_size(engine, loaded, options, packed_bytes);
   engine_report["packed_weight_bytes"] = packed_bytes;
+  engine_report["shared_prefix_attention"] = engine.shared_prefix_attention;
+  engine_report["speculative_tokens"] = engine.speculative_tokens;
   return loaded_engine_model(loaded.model, loaded.tokenizer, engine, std::move(engine_report));
 }
 

@@ -29,6 +29,11 @@ struct ModelSpecOptions {
   // On the CPU, keep every projection's weight also packed for oneDNN (baselines/nn/packed_linear.h):
   // faster matrix products for the memory of a second copy.
   bool packed_weights = true;
+  // Paged decode steps read a prompt prefix their rows share once for all rows
+  // (baselines/nn/shared_prefix_attention.h) instead of once per row.
+  bool shared_prefix_attention = true;
+  // Greedy generation verifies up to this many prompt-lookup drafts per step (0: off).
+  int64_t speculative_tokens = 7;
   std::string dtype = "auto";  // weights: auto | float32 | bfloat16 | float16 (baselines/nn/weight_dtype.h)
   std::optional<int64_t> memory_budget_bytes;
   double memory_fraction = 0.8;

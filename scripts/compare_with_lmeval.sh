@@ -42,8 +42,12 @@ stages=("$@")
 lmeval() {  # FAMILY [LIMIT]
   local limit=()
   [ -n "${2:-}" ] && limit=(--limit "$2")
+  # One subtask per call for generation (minutes per subtask), and lm-eval's request cache, so a
+  # killed run loses at most the request in flight.
+  local group=8
+  [ "$1" = mmlu ] || group=1
   "$PY" "$ROOT/scripts/run_lmeval_reference.py" --model "$MODEL_DIR" --family "$1" "${limit[@]}" \
-    --out "$RUNS/lmeval/$1"
+    --group "$group" --cache "$RUNS/lmeval/$1.request-cache" --out "$RUNS/lmeval/$1"
 }
 
 ours() {  # FAMILY TASK SUBTASK_LIST [LIMIT]: one report per group of GROUP subtasks, so a run cut

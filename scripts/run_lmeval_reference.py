@@ -52,6 +52,10 @@ def parse_args():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--group", type=int, default=8,
                    help="subtasks per simple_evaluate call (each call has a fixed cost of several seconds)")
+    p.add_argument("--cache", type=Path, default=None,
+                   help="lm-eval's request cache (--use_cache): every finished request is kept, so a "
+                        "killed group resumes where it stopped; a resumed group's seconds then cover only "
+                        "the requests it ran, and its summary says how many came from the cache")
     return p.parse_args()
 
 
@@ -90,17 +94,30 @@ def family_tasks(builder, family, data_tmp, wanted):
         yield "humaneval", lambda: builder.task("humaneval", data)
 
 
-def run_group(lm, tasks, family, limit):
+def cached_requests(cache):
+    """How many requests the cache already holds (0 without one)."""
+    if cache is None:
+        return 0
+    db = Path(f"{cache}_rank0.db")
+    if not db.exists():
+        return 0
+    from sqlitedict import SqliteDict
+    with SqliteDict(str(db), flag="r") as d:
+        return len(d)
+
+
+def run_group(lm, tasks, family, limit, cache):
     cpu0, wall0 = os.times(), time.time()
     results = lm_eval.simple_evaluate(
         model=lm, tasks=tasks, limit=limit, log_samples=True, bootstrap_iters=0,
+        use_cache=None if cache is None else str(cache),
         predict_only=(family == "humaneval"), confirm_run_unsafe_code=(family == "humaneval"))
     wall, cpu1 = time.time() - wall0, os.times()
     cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
     return results, wall, cpu
 
 
-def write_group(out, names, results, wall, cpu, args, lm):
+def write_group(out, names, results, wall, cpu, args, lm, cache_counts):
     """One samples log and one summary per subtask; the group's seconds are shared out by samples."""
     counts = {name: len(results["samples"][name]) for name in names}
     total = max(sum(counts.values()), 1)
@@ -113,6 +130,7 @@ def write_group(out, names, results, wall, cpu, args, lm):
                    "n_samples": counts[name], "wall_seconds": wall * share, "cpu_seconds": cpu * share,
                    "group": names, "group_wall_seconds": wall, "group_cpu_seconds": cpu,
                    "threads": args.threads, "max_length": lm.max_length,
+                   "request_cache_entries": cache_counts,
                    "results": results["results"].get(name, {}), "configs": results.get("configs", {}).get(name)}
         write_atomic(out / f"{name}.json", json.dumps(summary, default=serializable, indent=1) + "\n")
     print(f"{', '.join(names)}: {sum(counts.values())} samples, {wall:.0f}s wall, {cpu:.0f}s CPU", flush=True)
@@ -138,8 +156,13 @@ def main():
             group = pending[start:start + args.group]
             if lm is None:
                 lm = HFLM(pretrained=str(args.model), device="cpu", dtype="float32", batch_size=1)
-            results, wall, cpu = run_group(lm, [build() for _, build in group], args.family, args.limit)
-            write_group(args.out, [name for name, _ in group], results, wall, cpu, args, lm)
+            before = cached_requests(args.cache)
+            results, wall, cpu = run_group(lm, [build() for _, build in group], args.family, args.limit,
+                                           args.cache)
+            # The cache grows only by the requests this group computed; any others it answered from the
+            # cache (a resumed group) are not in the group's seconds.
+            cache_counts = None if args.cache is None else {"before": before, "after": cached_requests(args.cache)}
+            write_group(args.out, [name for name, _ in group], results, wall, cpu, args, lm, cache_counts)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 
 #include "baselines/nn/causal_lm.h"
 #include "baselines/nn/packed_linear.h"
+#include "baselines/nn/shared_prefix_attention.h"
 #include "baselines/nn/short_query_attention.h"
 #include "harness/io/safetensors.h"
 #include "harness/model/checkpoint_model.h"
@@ -71,6 +72,45 @@ TEST(ShortQueryAttention, LongQueriesAndImpliedCausalMasksStayWithTheFusedKernel
   EXPECT_TRUE(model::prefers_short_query_attention(decode, {}, /*causal=*/false));
   EXPECT_FALSE(model::prefers_short_query_attention(decode, {}, /*causal=*/true));  // top-left causal: not built here
   EXPECT_FALSE(model::prefers_short_query_attention(prompt, at::ones({1, 1, 9, 9}, at::kBool), false));
+}
+
+// The shared prefix is one row broadcast to every row, then each row's own keys: SDPA over the two
+// concatenated, with the prefix always visible, is what shared_prefix_attention must equal.
+TEST(SharedPrefixAttention, MatchesScaledDotProductAttentionOverPrefixAndOwnKeys) {
+  at::manual_seed(11);
+  const AttentionCase cases[] = {
+      {8, 9, 3, 1, 21, 64, 64, true},   // SmolLM2's grouping, a BBH decode step with padded rows
+      {1, 9, 3, 1, 5, 64, 64, false},   // one row, every own key visible
+      {3, 8, 8, 2, 12, 16, 16, true},   // no grouping, two queries each
+      {4, 6, 1, 1, 9, 40, 32, true},    // MLA absorbed: one latent key head, narrower values
+  };
+  const int64_t prefix = 48;
+  for (const AttentionCase& c : cases) {
+    const at::Tensor q = at::randn({c.batch, c.queries, c.heads, c.head_dim}).transpose(1, 2);
+    const at::Tensor shared_k = at::randn({1, c.key_heads, prefix, c.head_dim});
+    const at::Tensor shared_v = at::randn({1, c.key_heads, prefix, c.value_dim});
+    const at::Tensor k = at::randn({c.batch, c.key_heads, c.keys, c.head_dim});
+    const at::Tensor v = at::randn({c.batch, c.key_heads, c.keys, c.value_dim});
+    at::Tensor own_mask, whole_mask;
+    if (c.masked) {
+      own_mask = at::ones({c.batch, 1, c.queries, c.keys}, at::kBool).tril(c.keys - c.queries);
+      for (int64_t row = 0; row < c.batch; ++row) own_mask[row].narrow(-1, 0, row % c.keys).fill_(false);
+      whole_mask = at::cat({at::ones({c.batch, 1, c.queries, prefix}, at::kBool), own_mask}, -1);
+    }
+    const at::Tensor whole_k = at::cat({shared_k.expand({c.batch, -1, -1, -1}), k}, 2);
+    const at::Tensor whole_v = at::cat({shared_v.expand({c.batch, -1, -1, -1}), v}, 2);
+    const double scale = 0.125;
+    const at::Tensor expected = reference_attention(q, whole_k, whole_v, whole_mask, scale);
+    const at::Tensor got = model::shared_prefix_attention(q, shared_k, shared_v, k, v, own_mask, scale);
+    ASSERT_EQ(got.sizes(), expected.sizes());
+    EXPECT_LT((got - expected).abs().max().item<float>(), 1e-5) << "batch " << c.batch << " heads " << c.heads;
+    const auto bf16 = [](const at::Tensor& t) { return t.to(at::kBFloat16); };
+    const at::Tensor got16 =
+        model::shared_prefix_attention(bf16(q), bf16(shared_k), bf16(shared_v), bf16(k), bf16(v), own_mask, scale);
+    EXPECT_EQ(got16.scalar_type(), at::kBFloat16);
+    const at::Tensor expected16 = reference_attention(bf16(q), bf16(whole_k), bf16(whole_v), whole_mask, scale);
+    EXPECT_LT((got16.to(at::kFloat) - expected16).abs().max().item<float>(), 2e-2);
+  }
 }
 
 TEST(PackedLinear, MatchesAtLinearForEveryShapeAndDtype) {

@@ -323,6 +323,8 @@ TEST_P(EngineTest, ContinuousBatchingMatchesFixedBatchesWithPrefixReuseAndPreemp
   }
   EXPECT_EQ(roomy_stats.shared_prefixes, 1);
   EXPECT_GT(roomy_stats.reused_tokens, 0);
+  // The few-shot prompts decode side by side, reading their shared prefix once per step.
+  EXPECT_GT(roomy_stats.shared_prefix_steps, 0);
   EXPECT_EQ(roomy_stats.max_running, 3);
   EXPECT_EQ(roomy_stats.preemptions, 0);
   EXPECT_GT(tight_stats.preemptions, 0);

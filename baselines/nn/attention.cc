@@ -2,10 +2,13 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <tuple>
+#include <vector>
 
 #include "baselines/nn/rope.h"
+#include "baselines/nn/shared_prefix_attention.h"
 #include "baselines/nn/short_query_attention.h"
 
 namespace engram::model {
@@ -21,15 +24,45 @@ at::Tensor store_at_slots(at::Tensor& cached, const at::Tensor& fresh, int64_t t
 
 // grouped: k and v have fewer heads than q (each shared by q's heads / k's heads), which SDPA
 // broadcasts itself instead of copying them per query head.
+at::Tensor attend_rows(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,
+                       bool causal, double scale, bool grouped) {
+  if (prefers_short_query_attention(q, mask, causal)) return short_query_attention(q, k, v, mask, scale);
+  if (mask.defined()) return at::scaled_dot_product_attention(q, k, v, mask, 0.0, /*is_causal=*/false, scale, grouped);
+  return at::scaled_dot_product_attention(q, k, v, std::nullopt, 0.0, causal, scale, grouped);
+}
+
+// A range of rows' shared prefix (kv_cache.h's SharedEntries) as keys and values in the layout of
+// the rows' own k and v, one row; undefined where the range shares nothing.
+struct SharedKeys {
+  int64_t first_row = 0, rows = 0;
+  at::Tensor k, v;
+};
+
+template <class MakeKeys>
+std::vector<SharedKeys> shared_keys(const std::vector<SharedEntries>& entries, MakeKeys&& make_keys) {
+  std::vector<SharedKeys> out;
+  for (const SharedEntries& entry : entries) {
+    SharedKeys keys{entry.first_row, entry.rows, {}, {}};
+    if (entry.first.defined()) std::tie(keys.k, keys.v) = make_keys(entry.first, entry.second);
+    out.push_back(std::move(keys));
+  }
+  return out;
+}
+
+// shared: a paged step's row ranges, each attending to its shared prefix (if any) before its own
+// keys k and v; empty: every row attends to its own keys only.
 at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const StepInputs& inputs,
-                  double scale, bool grouped) {
-  if (prefers_short_query_attention(q, inputs.mask, inputs.causal)) {
-    return short_query_attention(q, k, v, inputs.mask, scale);
+                  double scale, bool grouped, const std::vector<SharedKeys>& shared = {}) {
+  if (shared.empty()) return attend_rows(q, k, v, inputs.mask, inputs.causal, scale, grouped);
+  std::vector<at::Tensor> outputs;
+  for (const SharedKeys& range : shared) {
+    const auto rows = [&range](const at::Tensor& t) { return t.narrow(0, range.first_row, range.rows); };
+    const at::Tensor mask = inputs.mask.defined() && inputs.mask.size(0) > 1 ? rows(inputs.mask) : inputs.mask;
+    outputs.push_back(range.k.defined()
+                          ? shared_prefix_attention(rows(q), range.k, range.v, rows(k), rows(v), mask, scale)
+                          : attend_rows(rows(q), rows(k), rows(v), mask, inputs.causal, scale, grouped));
   }
-  if (inputs.mask.defined()) {
-    return at::scaled_dot_product_attention(q, k, v, inputs.mask, 0.0, /*is_causal=*/false, scale, grouped);
-  }
-  return at::scaled_dot_product_attention(q, k, v, std::nullopt, 0.0, inputs.causal, scale, grouped);
+  return outputs.size() == 1 ? outputs.front() : at::cat(outputs, 0);
 }
 
 }  // namespace
@@ -87,39 +120,58 @@ torch::Tensor MlaAttentionImpl::forward(const torch::Tensor& x, const StepInputs
   at::Tensor latent = kv_a_layernorm->forward(kv_a.narrow(-1, 0, dims_.kv_lora_rank));
   at::Tensor k_rot = apply_rotary(kv_a.narrow(-1, dims_.kv_lora_rank, rope).view({batch, 1, length, rope}),
                                   inputs.cos, inputs.sin, interleave_);
+  std::vector<SharedEntries> shared;  // the step's shared prefixes: latent, rotary key
   if (cache && inputs.cache_slots.defined()) {
     latent = store_at_slots(cache->first, latent, 1, inputs.cache_slots);
     k_rot = store_at_slots(cache->second, k_rot, 2, inputs.cache_slots);
   } else if (cache) {
     std::tie(latent, k_rot) = cache->append(latent, 1, k_rot, 2);
+    shared = cache->shared_prefixes(1, 2);
   }
-  const at::Tensor out = mla_absorbs(dims_, length, latent.size(1)) && !kv_b_proj->bias.defined()
-                             ? attend_absorbed(q_nope, q_rot, latent, k_rot, inputs)
-                             : attend_expanded(q_nope, q_rot, latent, k_rot, inputs);
+  int64_t keys = latent.size(1);
+  for (const SharedEntries& range : shared) {
+    if (range.first.defined()) keys = std::max(keys, latent.size(1) + range.first.size(1));
+  }
+  const at::Tensor out = mla_absorbs(dims_, length, keys) && !kv_b_proj->bias.defined()
+                             ? attend_absorbed(q_nope, q_rot, latent, k_rot, shared, inputs)
+                             : attend_expanded(q_nope, q_rot, latent, k_rot, shared, inputs);
   return o_proj->forward(out.transpose(1, 2).reshape({batch, length, heads_ * dims_.v_head_dim}));
 }
 
-at::Tensor MlaAttentionImpl::attend_expanded(const at::Tensor& q_nope, const at::Tensor& q_rot, const at::Tensor& latent,
-                                             const at::Tensor& k_rot, const StepInputs& inputs) {
+std::pair<at::Tensor, at::Tensor> MlaAttentionImpl::expand(const at::Tensor& latent, const at::Tensor& k_rot) {
   const int64_t batch = latent.size(0), keys = latent.size(1);
   const int64_t nope = dims_.qk_nope_head_dim, rope = dims_.qk_rope_head_dim;
   const at::Tensor kv = kv_b_proj->forward(latent).view({batch, keys, heads_, nope + dims_.v_head_dim}).transpose(1, 2);
-  const at::Tensor k = at::cat({kv.narrow(-1, 0, nope), k_rot.expand({batch, heads_, keys, rope})}, -1);
-  const at::Tensor v = kv.narrow(-1, nope, dims_.v_head_dim);
-  return attend(at::cat({q_nope, q_rot}, -1), k, v, inputs, scale_, /*grouped=*/false);
+  return {at::cat({kv.narrow(-1, 0, nope), k_rot.expand({batch, heads_, keys, rope})}, -1),
+          kv.narrow(-1, nope, dims_.v_head_dim)};
+}
+
+at::Tensor MlaAttentionImpl::attend_expanded(const at::Tensor& q_nope, const at::Tensor& q_rot, const at::Tensor& latent,
+                                             const at::Tensor& k_rot, const std::vector<SharedEntries>& shared,
+                                             const StepInputs& inputs) {
+  const auto [k, v] = expand(latent, k_rot);
+  return attend(at::cat({q_nope, q_rot}, -1), k, v, inputs, scale_, /*grouped=*/false,
+                shared_keys(shared, [this](const at::Tensor& l, const at::Tensor& r) { return expand(l, r); }));
 }
 
 // q_nope . (W_k latent) = (q_nope W_k) . latent, and sum_s p_s (W_v latent_s) = W_v (sum_s p_s latent_s):
 // every head attends over the one shared latent (plus the shared rotary key), so the cache is never
 // expanded per head.
 at::Tensor MlaAttentionImpl::attend_absorbed(const at::Tensor& q_nope, const at::Tensor& q_rot, const at::Tensor& latent,
-                                             const at::Tensor& k_rot, const StepInputs& inputs) {
+                                             const at::Tensor& k_rot, const std::vector<SharedEntries>& shared,
+                                             const StepInputs& inputs) {
   const int64_t nope = dims_.qk_nope_head_dim, rank = dims_.kv_lora_rank;
   const at::Tensor w = kv_b_proj->weight.view({heads_, nope + dims_.v_head_dim, rank});
   const at::Tensor q_latent = at::matmul(q_nope, w.narrow(1, 0, nope));  // [B, H, T, rank]
-  const at::Tensor latent_keys = latent.unsqueeze(1);                   // [B, 1, S, rank]
-  const at::Tensor out_latent = attend(at::cat({q_latent, q_rot}, -1), at::cat({latent_keys, k_rot}, -1), latent_keys,
-                                       inputs, scale_, /*grouped=*/true);  // [B, H, T, rank]
+  // Keys: the latent with the rotary key beside it, [B, 1, S, rank + rope]; values: the latent.
+  const auto latent_keys = [](const at::Tensor& l, const at::Tensor& r) {
+    return std::pair<at::Tensor, at::Tensor>{at::cat({l.unsqueeze(1), r}, -1), l.unsqueeze(1)};
+  };
+  const auto [k, v] = latent_keys(latent, k_rot);
+  const at::Tensor out_latent =
+      attend(at::cat({q_latent, q_rot}, -1), k, v, inputs, scale_, /*grouped=*/true,
+             shared_keys(shared, latent_keys));
+  // [B, H, T, rank]
   return at::matmul(out_latent, w.narrow(1, nope, dims_.v_head_dim).transpose(1, 2));
 }
 
@@ -140,13 +192,17 @@ torch::Tensor GqaAttentionImpl::forward(const torch::Tensor& x, const StepInputs
   at::Tensor k = apply_rotary(k_proj->forward(x).view({batch, length, kv_heads_, head_dim_}).transpose(1, 2),
                               inputs.cos, inputs.sin, false);
   at::Tensor v = v_proj->forward(x).view({batch, length, kv_heads_, head_dim_}).transpose(1, 2);
+  std::vector<SharedEntries> shared;
   if (cache && inputs.cache_slots.defined()) {
     k = store_at_slots(cache->first, k, 2, inputs.cache_slots);
     v = store_at_slots(cache->second, v, 2, inputs.cache_slots);
   } else if (cache) {
     std::tie(k, v) = cache->append(k, 2, v, 2);
+    shared = cache->shared_prefixes(2, 2);
   }
-  const at::Tensor out = attend(q, k, v, inputs, scale_, /*grouped=*/kv_heads_ != heads_);
+  const at::Tensor out =
+      attend(q, k, v, inputs, scale_, /*grouped=*/kv_heads_ != heads_,
+             shared_keys(shared, [](const at::Tensor& keys, const at::Tensor& values) { return std::pair{keys, values}; }));
   return o_proj->forward(out.transpose(1, 2).reshape({batch, length, heads_ * head_dim_}));
 }
 

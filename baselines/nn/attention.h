@@ -39,11 +39,16 @@ class MlaAttentionImpl : public AttentionImpl {
 
  private:
   // Keys and values expanded from the latent through kv_b_proj, one per head: [B, H, T, v_head_dim].
+  // shared: a paged step's shared prefixes (latent, rotary key), kv_cache.h.
   at::Tensor attend_expanded(const at::Tensor& q_nope, const at::Tensor& q_rot, const at::Tensor& latent,
-                             const at::Tensor& k_rot, const StepInputs& inputs);
+                             const at::Tensor& k_rot, const std::vector<SharedEntries>& shared,
+                             const StepInputs& inputs);
   // kv_b_proj absorbed into the query and the output, attention over the latent itself.
   at::Tensor attend_absorbed(const at::Tensor& q_nope, const at::Tensor& q_rot, const at::Tensor& latent,
-                             const at::Tensor& k_rot, const StepInputs& inputs);
+                             const at::Tensor& k_rot, const std::vector<SharedEntries>& shared,
+                             const StepInputs& inputs);
+  // Per-head keys and values from latent [B, S, rank] and rotary key [B, 1, S, rope].
+  std::pair<at::Tensor, at::Tensor> expand(const at::Tensor& latent, const at::Tensor& k_rot);
 
   int64_t heads_;
   MlaConfig dims_;

@@ -40,7 +40,26 @@ at::Tensor append_paged(at::Tensor& pool, const at::Tensor& fresh, int64_t time_
   return pool.index_select(0, step.read_slots.reshape({-1})).view(read_shape).movedim(1, time_dim);
 }
 
+at::Tensor read_shared(const at::Tensor& pool, const at::Tensor& slots, int64_t time_dim) {
+  // [P, per-token dims...] -> one row with time at time_dim, as append_paged lays a row out.
+  return pool.index_select(0, slots).unsqueeze(0).movedim(1, time_dim);
+}
+
 }  // namespace
+
+std::vector<SharedEntries> AttentionCache::shared_prefixes(int64_t first_time_dim, int64_t second_time_dim) const {
+  std::vector<SharedEntries> out;
+  if (!step) return out;
+  for (const PagedStep::SharedRows& range : step->shared) {
+    SharedEntries entries{range.first_row, range.rows, {}, {}};
+    if (range.slots.defined()) {
+      entries.first = read_shared(first_pool, range.slots, first_time_dim);
+      entries.second = read_shared(second_pool, range.slots, second_time_dim);
+    }
+    out.push_back(std::move(entries));
+  }
+  return out;
+}
 
 std::pair<at::Tensor, at::Tensor> AttentionCache::append(const at::Tensor& first_new, int64_t first_time_dim,
                                                          const at::Tensor& second_new, int64_t second_time_dim) {

@@ -23,6 +23,20 @@ struct PagedStep {
   int64_t slots = 0;       // pool size, so that a layer can create its pools on first use
   at::Tensor write_slots;  // [B, T] int64: the slot of each new token
   at::Tensor read_slots;   // [B, keys] int64: the slots each row attends to, in key order
+  // Rows that continue one prompt prefix, whose P slots are read once for all of them
+  // (shared_prefix_attention.h) before each row's own read_slots. Empty: none; otherwise contiguous
+  // row ranges that cover the batch, with undefined slots where a range shares nothing.
+  struct SharedRows {
+    int64_t first_row = 0, rows = 0;
+    at::Tensor slots;  // [P] int64
+  };
+  std::vector<SharedRows> shared;
+};
+
+// A range of rows' shared prefix as one row of entries, in the layout AttentionCache::append returns.
+struct SharedEntries {
+  int64_t first_row = 0, rows = 0;
+  at::Tensor first, second;  // undefined where the rows share nothing
 };
 
 struct AttentionCache {
@@ -37,12 +51,17 @@ struct AttentionCache {
   // slots (paged).
   std::pair<at::Tensor, at::Tensor> append(const at::Tensor& first_new, int64_t first_time_dim,
                                            const at::Tensor& second_new, int64_t second_time_dim);
+
+  // The step's shared prefixes (PagedStep::shared), one entry per row range; empty where the step
+  // has none. Call after append, which creates the pools.
+  std::vector<SharedEntries> shared_prefixes(int64_t first_time_dim, int64_t second_time_dim) const;
 };
 
 struct KvCache {
   std::vector<AttentionCache> attention;  // one per layer
   std::vector<EngramState> engram;        // one per layer (unused where no Engram)
-  int64_t length = 0;                     // positions already processed (paged: keys before this step)
+  int64_t length = 0;                     // positions already processed (paged: each row's own keys before
+                                          // this step, after any shared prefix)
   // Preallocated (CausalLM::preallocated_cache, for CUDA graphs): each attention tensor holds
   // `capacity` positions and a step writes at ForwardOptions::cache_slots. 0: grown by concatenation.
   int64_t capacity = 0;

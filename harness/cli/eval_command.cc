@@ -176,6 +176,14 @@ void add_eval_command(CLI::App& app, std::vector<std::pair<CLI::App*, Action>>& 
                    "on the CPU, also keep each projection's weight packed for oneDNN: faster, one more copy of "
                    "the weights in memory")
       ->capture_default_str();
+  eval->add_option("--shared-prefix-attention", options->spec.shared_prefix_attention,
+                   "generation: a decode step reads the prompt prefix its sequences share (a few-shot prompt) "
+                   "once for all of them, not once per sequence")
+      ->capture_default_str();
+  eval->add_option("--speculative-tokens", options->spec.speculative_tokens,
+                   "greedy generation: draft up to N tokens per sequence from its own prompt and output "
+                   "(prompt lookup) and verify them in one step while few sequences run; 0: off")
+      ->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{64}));
   eval->add_option("--max-length", options->spec.max_length,
                    "context window in tokens (default: the model's own, max_position_embeddings or the GGUF "
                    "context_length; RULER lengths above it are skipped)")

@@ -11,6 +11,7 @@
 
 #include "harness/engine/block_manager.h"
 #include "harness/engine/prefix_tree.h"
+#include "harness/engine/prompt_lookup.h"
 #include "tasks/crash_point.h"
 
 namespace engram::harness {
@@ -42,7 +43,7 @@ class Scheduler {
  public:
   Scheduler(model::CausalLM& model, TokenPolicy& policy, const ContinuousBatchingOptions& options)
       : model_(model), policy_(policy), options_(options), blocks_(options.num_blocks, options.block_size),
-        device_(model->device()), cache_(model->new_cache()) {
+        device_(model->device()), cache_(model->new_cache()), has_engram_(!model->engram_layers().empty()) {
     if (options.max_running < 1) throw std::invalid_argument("continuous batching: max_running must be positive");
   }
 
@@ -55,6 +56,12 @@ class Scheduler {
   void drop_holder(int index);
   void admit(std::size_t index);
   void schedule_blocks();
+  struct RowGroup {
+    std::vector<std::size_t> members;  // sequences
+    int64_t shared = 0;                // leading positions they hold in the same blocks
+  };
+  std::vector<RowGroup> group_rows() const;
+  std::vector<std::vector<int64_t>> draft_tokens(const std::vector<std::size_t>& order);
   void decode_step();
   void preempt(std::size_t index);
   void finish(std::size_t index);
@@ -69,6 +76,7 @@ class Scheduler {
   BlockManager blocks_;
   c10::Device device_;
   model::KvCache cache_;  // the pools; each step sets its slots and Engram states
+  bool has_engram_;
   std::vector<Sequence> sequences_;
   std::vector<SharedPrefix> prefixes_;
   std::deque<std::size_t> waiting_, running_;
@@ -264,32 +272,124 @@ at::Tensor stack_left_filled(const std::vector<at::Tensor>& rows, double fill) {
   return at::cat(filled, 0);
 }
 
-void Scheduler::decode_step() {
-  const auto rows = static_cast<int64_t>(running_.size());
-  int64_t past = 0;
-  for (std::size_t index : running_) past = std::max(past, sequences_[index].cached);
-  // Each row reads its cached entries, then padding (its own first slot, masked out), then the
-  // new token; keys line up as past + 1 for every row.
-  std::vector<int64_t> write, read, mask, positions, next;
-  for (std::size_t index : running_) {
+// The running sequences in step order: those that start in the same block (a prompt prefix they
+// share) next to each other, each group with the positions all its members hold in the same blocks,
+// in whole blocks each has cached. A group of one shares nothing.
+std::vector<Scheduler::RowGroup> Scheduler::group_rows() const {
+  std::vector<std::size_t> order(running_.begin(), running_.end());
+  if (!options_.shared_prefix_attention) return {RowGroup{order, 0}};
+  std::stable_sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) {
+    return sequences_[a].blocks.front() < sequences_[b].blocks.front();
+  });
+  std::vector<RowGroup> groups;
+  for (std::size_t index : order) {
     const Sequence& s = sequences_[index];
-    for (int64_t p = 0; p < past; ++p) {
-      read.push_back(blocks_.slot(s.blocks, p < s.cached ? p : 0));
-      mask.push_back(p < s.cached ? 1 : 0);
+    if (groups.empty() || sequences_[groups.back().members.front()].blocks.front() != s.blocks.front()) {
+      groups.push_back(RowGroup{{index}, static_cast<int64_t>(s.blocks.size())});
+    } else {
+      groups.back().members.push_back(index);
     }
-    write.push_back(blocks_.slot(s.blocks, s.cached));
-    read.push_back(write.back());
-    mask.push_back(1);
-    positions.push_back(s.cached);
-    next.push_back(s.tokens.back());
+    const std::vector<int64_t>& first = sequences_[groups.back().members.front()].blocks;
+    int64_t& same = groups.back().shared;
+    same = std::min<int64_t>(same, s.cached / blocks_.block_size());
+    for (int64_t b = 0; b < same; ++b) {
+      if (s.blocks[static_cast<std::size_t>(b)] != first[static_cast<std::size_t>(b)]) same = b;
+    }
+  }
+  for (RowGroup& group : groups) group.shared = group.members.size() < 2 ? 0 : group.shared * blocks_.block_size();
+  return groups;
+}
+
+// Prompt-lookup drafts for the step's rows (prompt_lookup.h), each given the KV blocks its drafted
+// positions need; all empty where the step does not speculate: speculation is off, a row's choice
+// is not a function of its logits alone (sampling), Engram's token histories would need undoing,
+// the step is too wide, or the blocks are not free.
+std::vector<std::vector<int64_t>> Scheduler::draft_tokens(const std::vector<std::size_t>& order) {
+  const auto rows = static_cast<int64_t>(order.size());
+  std::vector<std::vector<int64_t>> drafts(order.size());
+  const int64_t per_row = std::min(options_.speculative_tokens, options_.speculative_step_tokens / rows - 1);
+  if (per_row < 1 || has_engram_) return drafts;
+  for (std::size_t index : order) {
+    if (!policy_.deterministic(index)) return drafts;
+  }
+  PromptLookupOptions lookup;
+  lookup.max_tokens = per_row;
+  int64_t needed = 0;
+  for (std::size_t row = 0; row < order.size(); ++row) {
+    const Sequence& s = sequences_[order[row]];
+    drafts[row] = prompt_lookup_draft(s.tokens, lookup);
+    needed += std::max<int64_t>(0, blocks_.blocks_for(s.cached + per_row + 1) - static_cast<int64_t>(s.blocks.size()));
+  }
+  if (needed > blocks_.free_blocks()) return std::vector<std::vector<int64_t>>(order.size());
+  // Every row computes as many positions as the longest draft, so each gets blocks for that many.
+  for (std::size_t index : order) {
+    Sequence& s = sequences_[index];
+    const int64_t more = blocks_.blocks_for(s.cached + per_row + 1) - static_cast<int64_t>(s.blocks.size());
+    if (more > 0) {
+      const std::vector<int64_t> extra = blocks_.allocate(more);
+      s.blocks.insert(s.blocks.end(), extra.begin(), extra.end());
+    }
+  }
+  return drafts;
+}
+
+void Scheduler::decode_step() {
+  const std::vector<RowGroup> groups = group_rows();
+  std::vector<std::size_t> order;  // the step's rows
+  for (const RowGroup& group : groups) order.insert(order.end(), group.members.begin(), group.members.end());
+  const auto rows = static_cast<int64_t>(order.size());
+  const std::vector<std::vector<int64_t>> drafts = draft_tokens(order);
+  int64_t length = 1;  // new tokens per row: the last chosen one, then the drafts (filled to the longest)
+  for (const auto& draft : drafts) length = std::max<int64_t>(length, 1 + static_cast<int64_t>(draft.size()));
+  // A row reads its group's shared positions once with the group (PagedStep::shared), then its own
+  // cached entries, then padding (its own first slot, masked out), then its new tokens, so that the
+  // own keys of every row line up as `own` + length.
+  int64_t own = 0;
+  for (const RowGroup& group : groups) {
+    for (std::size_t index : group.members) own = std::max(own, sequences_[index].cached - group.shared);
   }
   auto step = new_step();
+  std::vector<int64_t> write, read, mask, positions, next;
+  bool sharing = false;
+  std::size_t row = 0;
+  for (const RowGroup& group : groups) {
+    model::PagedStep::SharedRows range{static_cast<int64_t>(row), static_cast<int64_t>(group.members.size()), {}};
+    if (group.shared > 0) {
+      std::vector<int64_t> slots;
+      for (int64_t p = 0; p < group.shared; ++p) slots.push_back(blocks_.slot(sequences_[group.members.front()].blocks, p));
+      range.slots = to_device_ids(slots, 1, device_).view({-1});
+      sharing = true;
+    }
+    step->shared.push_back(std::move(range));
+    for (std::size_t index : group.members) {
+      const Sequence& s = sequences_[index];
+      const std::vector<int64_t>& draft = drafts[row++];
+      for (int64_t p = group.shared; p < group.shared + own; ++p) {
+        read.push_back(blocks_.slot(s.blocks, p < s.cached ? p : 0));
+        mask.push_back(p < s.cached ? 1 : 0);
+      }
+      for (int64_t t = 0; t < length; ++t) {
+        write.push_back(blocks_.slot(s.blocks, s.cached + t));
+        read.push_back(write.back());
+        mask.push_back(1);
+        positions.push_back(s.cached + t);
+        // Past a shorter draft the row repeats its last token; those positions are never used.
+        next.push_back(t >= 1 && t <= static_cast<int64_t>(draft.size()) ? draft[static_cast<std::size_t>(t - 1)]
+                                                                          : s.tokens.back());
+      }
+    }
+  }
+  if (sharing) {
+    ++stats_.shared_prefix_steps;
+  } else {
+    step->shared.clear();
+  }
   step->write_slots = to_device_ids(write, rows, device_);
   step->read_slots = to_device_ids(read, rows, device_);
   for (auto& layer : cache_.attention) layer.step = step;
   for (std::size_t layer = 0; layer < cache_.engram.size(); ++layer) {
     std::vector<at::Tensor> ids, conv;
-    for (std::size_t index : running_) {
+    for (std::size_t index : order) {
       const EngramState& state = sequences_[index].engram[layer];
       if (state.token_ids.defined()) ids.push_back(state.token_ids);
       if (state.conv_input.defined()) conv.push_back(state.conv_input);
@@ -298,7 +398,7 @@ void Scheduler::decode_step() {
     if (static_cast<int64_t>(ids.size()) == rows) cache_.engram[layer].token_ids = stack_left_filled(ids, static_cast<double>(options_.pad_id));
     if (static_cast<int64_t>(conv.size()) == rows) cache_.engram[layer].conv_input = stack_left_filled(conv, 0.0);
   }
-  cache_.length = past;
+  cache_.length = own;
   // The determinism audit's planted bug: shorter rows attend to their padding slots, so a row's
   // tokens depend on which rows share its step.
   if (tasks::fault_planted("unmasked-left-padding")) std::fill(mask.begin(), mask.end(), 1);
@@ -306,26 +406,44 @@ void Scheduler::decode_step() {
   options.attention_mask = to_device_ids(mask, rows, device_);
   options.positions = to_device_ids(positions, rows, device_);
   const at::Tensor hidden = model_->forward_hidden(to_device_ids(next, rows, device_), &cache_, options);
-  const std::vector<std::size_t> order(running_.begin(), running_.end());
-  const std::vector<int64_t> chosen = policy_.choose(model_->project(hidden.select(1, 0)), order);
+  // One choice per position; drafts are only tried where choosing is a function of the logits, so
+  // choosing at positions that turn out unused has no effect.
+  std::vector<std::size_t> chooser;
+  for (std::size_t index : order) chooser.insert(chooser.end(), static_cast<std::size_t>(length), index);
+  const std::vector<int64_t> chosen = policy_.choose(model_->project(hidden.reshape({rows * length, -1})), chooser);
   ++stats_.decode_steps;
   stats_.decode_rows += rows;
-  running_.clear();
-  for (int64_t row = 0; row < rows; ++row) {
-    Sequence& s = sequences_[order[static_cast<std::size_t>(row)]];
+  if (length > 1) ++stats_.speculative_steps;
+  std::vector<bool> finished(sequences_.size(), false);
+  for (row = 0; row < order.size(); ++row) {
+    const std::size_t index = order[row];
+    Sequence& s = sequences_[index];
     for (std::size_t layer = 0; layer < cache_.engram.size(); ++layer) {
       const EngramState& batch = cache_.engram[layer];
-      if (batch.token_ids.defined()) s.engram[layer].token_ids = batch.token_ids.narrow(0, row, 1);
-      if (batch.conv_input.defined()) s.engram[layer].conv_input = batch.conv_input.narrow(0, row, 1);
+      const auto r = static_cast<int64_t>(row);
+      if (batch.token_ids.defined()) s.engram[layer].token_ids = batch.token_ids.narrow(0, r, 1);
+      if (batch.conv_input.defined()) s.engram[layer].conv_input = batch.conv_input.narrow(0, r, 1);
     }
-    s.cached += 1;
-    s.tokens.push_back(chosen[static_cast<std::size_t>(row)]);
-    if (policy_.accept(order[static_cast<std::size_t>(row)], chosen[static_cast<std::size_t>(row)])) {
-      finish(order[static_cast<std::size_t>(row)]);
-    } else {
-      running_.push_back(order[static_cast<std::size_t>(row)]);
+    // The choice at position t is the model's next token after the t tokens fed before it; it is
+    // kept, and the next position's is read too only while it equals the draft fed there.
+    const std::vector<int64_t>& draft = drafts[row];
+    stats_.drafted_tokens += static_cast<int64_t>(draft.size());
+    for (int64_t t = 0; t < length; ++t) {
+      const int64_t token = chosen[row * static_cast<std::size_t>(length) + static_cast<std::size_t>(t)];
+      s.cached += 1;
+      s.tokens.push_back(token);
+      if (t > 0) ++stats_.accepted_tokens;
+      if (policy_.accept(index, token)) {
+        finish(index);
+        finished[index] = true;
+        break;
+      }
+      if (t >= static_cast<int64_t>(draft.size()) || token != draft[static_cast<std::size_t>(t)]) break;
     }
   }
+  // Admission order, not step order: preemption takes the most recently admitted.
+  running_.erase(std::remove_if(running_.begin(), running_.end(), [&finished](std::size_t index) { return finished[index]; }),
+                 running_.end());
 }
 
 ContinuousBatchingStats Scheduler::run(const std::vector<std::vector<int64_t>>& prompts) {

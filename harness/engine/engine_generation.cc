@@ -78,6 +78,7 @@ class GenerationTracker {
     return false;
   }
   const tasks::GenerationResult& result() const { return result_; }
+  bool greedy() const { return request_->greedy || request_->temperature <= 0; }
 
  private:
   const tasks::GenerationRequest* request_;
@@ -99,6 +100,7 @@ class TrackerPolicy : public TokenPolicy {
     return out;
   }
   bool accept(std::size_t sequence, int64_t token) override { return trackers_[sequence].accept(token); }
+  bool deterministic(std::size_t sequence) const override { return trackers_[sequence].greedy(); }
 
  private:
   std::vector<GenerationTracker>& trackers_;
@@ -150,6 +152,8 @@ std::vector<tasks::GenerationResult> EngineModel::generate_continuous(const std:
   options.max_running = options_.batch_size;
   options.block_size = options_.kv_block_size;
   options.min_shared_prefix = options_.min_shared_prefix;
+  options.shared_prefix_attention = options_.shared_prefix_attention;
+  options.speculative_tokens = options_.speculative_tokens;
   options.pad_id = pad_token();
   const int64_t per_sequence = (std::min(longest, options_.max_length + 1) + options.block_size - 1) / options.block_size;
   // Room for every running sequence at its longest, and for two more sequences' worth of shared prefixes.

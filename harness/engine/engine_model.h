@@ -31,6 +31,11 @@ struct EngineOptions {
   bool continuous_batching = true;
   int64_t kv_block_size = 16;  // token slots per KV block
   int64_t kv_blocks = 0;       // blocks in the paged pool; 0: batch_size + 2 sequences at their longest
+  // Decode steps read the prompt prefix their rows share once (ContinuousBatchingOptions).
+  bool shared_prefix_attention = true;
+  // Greedy generation drafts up to this many tokens per sequence by prompt lookup and verifies them
+  // in one step (ContinuousBatchingOptions::speculative_tokens); 0: off.
+  int64_t speculative_tokens = 7;
   std::string name = "model";   // how reports name the model
   // What identifies the weights (spec, family, config and checkpoint hashes, parameter counts);
   // merged into describe(), so it reaches reports and journal keys.
