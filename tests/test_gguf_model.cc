@@ -14,6 +14,7 @@
 
 #include "cli_runner.h"
 #include "gguf_test_support.h"
+#include "harness/engine/engine_model.h"
 #include "harness/io/gguf_model.h"
 #include "harness/tokenizer/tokenizer.h"
 
@@ -99,6 +100,48 @@ TEST(GgufModel, SmolLM2GreedyTokensMatchTransformers) {
     ++prompts;
   }
   EXPECT_EQ(prompts, 3);
+}
+
+// The engine's generation (continuous batching, prompt-lookup drafts verified in one step) gives
+// transformers' greedy tokens too: the drafts change how many steps run, never which tokens come out.
+TEST(GgufModel, SmolLM2EngineGenerationWithDraftsMatchesTransformers) {
+  ENGRAM_REQUIRE_SMOLLM2(path);
+  auto& loaded = smollm2(path);
+  const auto fixture = testing::read_json(testing::gguf_data_dir() / "smollm2_logits.json");
+  std::vector<tasks::GenerationRequest> requests;
+  std::vector<std::string> expected;
+  for (const auto& g : fixture["greedy"]) {
+    tasks::GenerationRequest request;
+    request.context = g["text"];
+    request.max_new_tokens = 32;
+    requests.push_back(request);
+    std::vector<int64_t> tokens = g["generated"].get<std::vector<int64_t>>();
+    const auto eos = std::find(tokens.begin(), tokens.end(), loaded.tokenizer->eos_id().value_or(-1));
+    tokens.erase(eos, tokens.end());
+    expected.push_back(loaded.tokenizer->decode(tokens, false));
+  }
+  ASSERT_EQ(requests.size(), 3u);
+  for (const int64_t batch : {int64_t{1}, int64_t{3}}) {
+    for (const int64_t drafts : {int64_t{7}, int64_t{0}}) {
+      harness::EngineOptions options;
+      options.batch_size = batch;
+      options.max_length = 8192;
+      options.speculative_tokens = drafts;
+      harness::EngineModel engine(loaded.model, loaded.tokenizer, options);
+      const auto results = engine.generate_until(requests);
+      for (std::size_t i = 0; i < requests.size(); ++i) {
+        EXPECT_EQ(results[i].text, expected[i]) << "batch " << batch << ", drafts " << drafts << ", prompt " << i;
+      }
+      const harness::ContinuousBatchingStats& stats = engine.generation_stats();
+      if (drafts > 0) {
+        // "The quick brown fox" continues by repeating itself: drafts are tried and taken.
+        EXPECT_GT(stats.speculative_steps, 0) << "batch " << batch;
+        EXPECT_GT(stats.accepted_tokens, 0) << "batch " << batch;
+      } else {
+        EXPECT_EQ(stats.speculative_steps, 0);
+      }
+    }
+  }
 }
 
 TEST(CliInspect, GgufFileSummary) {
