@@ -147,6 +147,41 @@ TEST(PackedLinear, AWeightChangedAfterPackingIsReadAgain) {
 
 // Packed, the transformers-made tiny llama still gives transformers' logits, over a whole prompt and
 // token by token (decode steps go through short_query_attention).
+TEST(PackedLinear, FusedProjectionsMatchEachAtLinearAndStepAsideWhenAMemberChanges) {
+  at::NoGradGuard no_grad;
+  for (const bool bias : {false, true}) {
+    for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+      std::vector<model::Linear> members{model::Linear(torch::nn::LinearOptions(64, 96).bias(bias)),
+                                         model::Linear(torch::nn::LinearOptions(64, 32).bias(bias)),
+                                         model::Linear(torch::nn::LinearOptions(64, 32).bias(bias))};
+      for (auto& member : members) {
+        member->to(dtype);
+        model::pack_linear_weights(*member);
+      }
+      model::FusedProjections fused;
+      EXPECT_EQ(fused.fuse(members), 0);  // one packed copy in place of the members' three (same bytes)
+      for (const auto& member : members) EXPECT_EQ(member->packed.bytes(), 0);
+      const at::Tensor x = at::randn({3, 5, 64}).to(dtype);
+      const std::vector<at::Tensor> outputs = fused.forward(x);
+      ASSERT_EQ(outputs.size(), 3u);
+      const double tolerance = dtype == at::kFloat ? 1e-5 : 2e-2;
+      for (std::size_t i = 0; i < members.size(); ++i) {
+        const at::Tensor expected = at::linear(x, members[i]->weight, members[i]->bias).to(at::kFloat);
+        EXPECT_LE((outputs[i].to(at::kFloat) - expected).abs().max().item<double>(), tolerance) << i;
+      }
+      EXPECT_TRUE(fused.forward(x.to(dtype == at::kFloat ? at::kBFloat16 : at::kFloat)).empty());
+      members[1]->weight.add_(1);  // in place: the fused copy is stale and must not serve
+      EXPECT_TRUE(fused.forward(x).empty());
+    }
+  }
+  // Members of different dtypes are not fused.
+  std::vector<model::Linear> mixed{model::Linear(torch::nn::LinearOptions(8, 8)), model::Linear(torch::nn::LinearOptions(8, 8))};
+  mixed[1]->to(at::kBFloat16);
+  model::FusedProjections none;
+  EXPECT_EQ(none.fuse(mixed), 0);
+  EXPECT_TRUE(none.forward(at::randn({1, 8})).empty());
+}
+
 TEST(PackedLinear, APackedModelStillMatchesTransformers) {
   const auto dir = testing::source_dir() / "tests/data/models/tiny_llama";
   harness::CheckpointModel loaded = harness::load_causal_lm(dir.string());

@@ -187,11 +187,13 @@ GqaAttentionImpl::GqaAttentionImpl(const ModelConfig& config)
 
 torch::Tensor GqaAttentionImpl::forward(const torch::Tensor& x, const StepInputs& inputs, AttentionCache* cache) {
   const int64_t batch = x.size(0), length = x.size(1);
-  const at::Tensor q = apply_rotary(q_proj->forward(x).view({batch, length, heads_, head_dim_}).transpose(1, 2),
+  std::vector<at::Tensor> qkv = qkv_.forward(x);
+  if (qkv.empty()) qkv = {q_proj->forward(x), k_proj->forward(x), v_proj->forward(x)};
+  const at::Tensor q = apply_rotary(qkv[0].view({batch, length, heads_, head_dim_}).transpose(1, 2),
                                     inputs.cos, inputs.sin, false);
-  at::Tensor k = apply_rotary(k_proj->forward(x).view({batch, length, kv_heads_, head_dim_}).transpose(1, 2),
+  at::Tensor k = apply_rotary(qkv[1].view({batch, length, kv_heads_, head_dim_}).transpose(1, 2),
                               inputs.cos, inputs.sin, false);
-  at::Tensor v = v_proj->forward(x).view({batch, length, kv_heads_, head_dim_}).transpose(1, 2);
+  at::Tensor v = qkv[2].view({batch, length, kv_heads_, head_dim_}).transpose(1, 2);
   std::vector<SharedEntries> shared;
   if (cache && inputs.cache_slots.defined()) {
     k = store_at_slots(cache->first, k, 2, inputs.cache_slots);

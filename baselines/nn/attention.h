@@ -61,9 +61,12 @@ class GqaAttentionImpl : public AttentionImpl {
   explicit GqaAttentionImpl(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& x, const StepInputs& inputs, AttentionCache* cache) override;
 
+  // q_proj, k_proj and v_proj as one packed CPU projection (packed_linear.h); the change in packed bytes.
+  int64_t fuse_projections() { return qkv_.fuse({q_proj, k_proj, v_proj}); }
   Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
 
  private:
+  FusedProjections qkv_;
   int64_t heads_, kv_heads_, head_dim_;
   double scale_;
 };

@@ -66,6 +66,10 @@ torch::Tensor CausalLMImpl::project(const torch::Tensor& hidden) {
 
 int64_t CausalLMImpl::pack_weights_for_cpu() {
   int64_t bytes = pack_linear_weights(*this);
+  for (const auto& child : modules(/*include_self=*/false)) {
+    if (auto* mlp = dynamic_cast<SwiGluImpl*>(child.get())) bytes += mlp->fuse_projections();
+    if (auto* attention = dynamic_cast<GqaAttentionImpl*>(child.get())) bytes += attention->fuse_projections();
+  }
   if (!lm_head) {
     at::NoGradGuard no_grad;
     packed_unembedding_.pack(model->embed_tokens->weight);

@@ -73,7 +73,8 @@ class CausalLMImpl : public torch::nn::Module {
   // layer runs. Null restores the device tier.
   void attach_engram_tables(std::shared_ptr<TableStore> store);
   // Packs every projection's weight, the tied unembedding's too, for the CPU matrix library
-  // (packed_linear.h); call once the weights are loaded, converted and placed. Returns the bytes added.
+  // (packed_linear.h), with attention's q, k, v and each MLP's gate and up fused into one packed
+  // matrix each; call once the weights are loaded, converted and placed. Returns the bytes added.
   int64_t pack_weights_for_cpu();
 
   const ModelConfig& config() const { return config_; }

@@ -28,6 +28,9 @@ SwiGluImpl::SwiGluImpl(int64_t hidden, int64_t intermediate) {
 }
 
 torch::Tensor SwiGluImpl::forward(const torch::Tensor& x) {
+  if (const std::vector<at::Tensor> gate_up = gate_up_.forward(x); !gate_up.empty()) {
+    return down_proj->forward(torch::nn::functional::silu(gate_up[0]) * gate_up[1]);
+  }
   return down_proj->forward(torch::nn::functional::silu(gate_proj->forward(x)) * up_proj->forward(x));
 }
 

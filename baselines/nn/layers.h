@@ -26,7 +26,12 @@ class SwiGluImpl : public torch::nn::Module {
  public:
   SwiGluImpl(int64_t hidden, int64_t intermediate);
   torch::Tensor forward(const torch::Tensor& x);
+  // gate_proj and up_proj as one packed CPU projection (packed_linear.h); the change in packed bytes.
+  int64_t fuse_projections() { return gate_up_.fuse({gate_proj, up_proj}); }
   Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+
+ private:
+  FusedProjections gate_up_;
 };
 TORCH_MODULE(SwiGlu);
 

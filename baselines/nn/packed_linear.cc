@@ -61,6 +61,52 @@ torch::Tensor LinearImpl::forward(const torch::Tensor& input) {
   return torch::nn::LinearImpl::forward(input);
 }
 
+int64_t FusedProjections::fuse(const std::vector<Linear>& members) {
+  if (members.size() < 2 || !at::hasMKLDNN()) return 0;
+  const at::Tensor& first = members.front()->weight;
+  std::vector<at::Tensor> weights, biases;
+  for (const Linear& member : members) {
+    const at::Tensor& w = member->weight;
+    if (!w.device().is_cpu() || w.dim() != 2 || w.scalar_type() != first.scalar_type() ||
+        (w.scalar_type() != at::kFloat && w.scalar_type() != at::kBFloat16) ||
+        member->bias.defined() != members.front()->bias.defined()) {
+      return 0;
+    }
+    weights.push_back(w);
+    if (member->bias.defined()) biases.push_back(member->bias);
+  }
+  at::NoGradGuard no_grad;
+  int64_t freed = 0;
+  members_ = members;
+  sources_.clear();
+  sizes_.clear();
+  for (const Linear& member : members) {
+    sources_.emplace_back(member->weight.data_ptr(), static_cast<int64_t>(member->weight._version()));
+    sizes_.push_back(member->weight.size(0));
+    freed += member->packed.bytes();
+    member.ptr()->packed.clear();
+  }
+  packed_ = reorder_for_linear(at::cat(weights, 0));
+  bias_ = biases.empty() ? at::Tensor() : at::cat(biases, 0);
+  return packed_.numel() * static_cast<int64_t>(packed_.element_size()) - freed;
+}
+
+std::vector<at::Tensor> FusedProjections::forward(const at::Tensor& input) const {
+  if (!packed_.defined() || !input.device().is_cpu() || input.dim() < 2 ||
+      input.scalar_type() != members_.front()->weight.scalar_type()) {
+    return {};
+  }
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    const at::Tensor& w = members_[i]->weight;
+    if (w.data_ptr() != sources_[i].first || static_cast<int64_t>(w._version()) != sources_[i].second ||
+        (at::GradMode::is_enabled() && w.requires_grad())) {
+      return {};
+    }
+  }
+  const at::Tensor out = packed_linear(input, packed_, bias_.defined() ? std::optional<at::Tensor>(bias_) : std::nullopt);
+  return out.split_with_sizes(sizes_, -1);
+}
+
 int64_t pack_linear_weights(torch::nn::Module& module) {
   at::NoGradGuard no_grad;
   int64_t bytes = 0;
