@@ -314,17 +314,22 @@ std::vector<std::vector<int64_t>> Scheduler::draft_tokens(const std::vector<std:
   }
   PromptLookupOptions lookup;
   lookup.max_tokens = per_row;
-  int64_t needed = 0;
+  int64_t longest = 0;
   for (std::size_t row = 0; row < order.size(); ++row) {
-    const Sequence& s = sequences_[order[row]];
-    drafts[row] = prompt_lookup_draft(s.tokens, lookup);
-    needed += std::max<int64_t>(0, blocks_.blocks_for(s.cached + per_row + 1) - static_cast<int64_t>(s.blocks.size()));
+    drafts[row] = prompt_lookup_draft(sequences_[order[row]].tokens, lookup);
+    longest = std::max<int64_t>(longest, static_cast<int64_t>(drafts[row].size()));
   }
+  if (longest == 0) return drafts;
+  // Every row computes as many positions as the longest draft, so each needs blocks for that many.
+  const auto more_blocks = [&](const Sequence& s) {
+    return blocks_.blocks_for(s.cached + longest + 1) - static_cast<int64_t>(s.blocks.size());
+  };
+  int64_t needed = 0;
+  for (std::size_t index : order) needed += std::max<int64_t>(0, more_blocks(sequences_[index]));
   if (needed > blocks_.free_blocks()) return std::vector<std::vector<int64_t>>(order.size());
-  // Every row computes as many positions as the longest draft, so each gets blocks for that many.
   for (std::size_t index : order) {
     Sequence& s = sequences_[index];
-    const int64_t more = blocks_.blocks_for(s.cached + per_row + 1) - static_cast<int64_t>(s.blocks.size());
+    const int64_t more = more_blocks(s);
     if (more > 0) {
       const std::vector<int64_t> extra = blocks_.allocate(more);
       s.blocks.insert(s.blocks.end(), extra.begin(), extra.end());
