@@ -27,6 +27,13 @@ at::Tensor packed_linear(const at::Tensor& input, const at::Tensor& packed, cons
   return op.call(input, packed, bias, "none", c10::List<std::optional<at::Scalar>>(), std::nullopt);
 }
 
+// Whether a packed copy of `weight` taken at (source, version) still holds: the same storage, no
+// in-place write since, and no gradient to track (the packed ops have no backward).
+bool still_packed_from(const at::Tensor& weight, const void* source, int64_t version) {
+  const bool needs_grad = at::GradMode::is_enabled() && weight.requires_grad();
+  return !needs_grad && weight.data_ptr() == source && static_cast<int64_t>(weight._version()) == version;
+}
+
 }  // namespace
 
 void PackedWeight::pack(const at::Tensor& weight) {
@@ -41,10 +48,7 @@ void PackedWeight::pack(const at::Tensor& weight) {
 }
 
 bool PackedWeight::serves(const at::Tensor& weight, const at::Tensor& input) const {
-  // The packed op has no backward: a weight that autograd must track always takes at::linear.
-  const bool needs_grad = at::GradMode::is_enabled() && weight.requires_grad();
-  return packed_.defined() && !needs_grad && weight.data_ptr() == source_ &&
-         static_cast<int64_t>(weight._version()) == version_ && input.device().is_cpu() &&
+  return packed_.defined() && still_packed_from(weight, source_, version_) && input.device().is_cpu() &&
          input.scalar_type() == weight.scalar_type() && input.dim() >= 2;
 }
 
@@ -97,11 +101,7 @@ std::vector<at::Tensor> FusedProjections::forward(const at::Tensor& input) const
     return {};
   }
   for (std::size_t i = 0; i < members_.size(); ++i) {
-    const at::Tensor& w = members_[i]->weight;
-    if (w.data_ptr() != sources_[i].first || static_cast<int64_t>(w._version()) != sources_[i].second ||
-        (at::GradMode::is_enabled() && w.requires_grad())) {
-      return {};
-    }
+    if (!still_packed_from(members_[i]->weight, sources_[i].first, sources_[i].second)) return {};
   }
   const at::Tensor out = packed_linear(input, packed_, bias_.defined() ? std::optional<at::Tensor>(bias_) : std::nullopt);
   return out.split_with_sizes(sizes_, -1);
