@@ -59,7 +59,7 @@ torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids, KvCache* cac
 torch::Tensor CausalLMImpl::project(const torch::Tensor& hidden) {
   const at::Tensor& embedding = model->embed_tokens->weight;
   const at::Tensor logits = lm_head                                       ? lm_head->forward(hidden)
-                            : packed_unembedding_.serves(embedding, hidden) ? packed_unembedding_.linear(hidden, {})
+                            : packed_unembedding_.serves(embedding, hidden) ? packed_unembedding_.linear(hidden, embedding, {})
                                                                             : at::linear(hidden, embedding);
   return logits.to(at::kFloat);
 }

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string_view>
 
+#include "baselines/nn/skinny_linear.h"
+
 namespace engram::model {
 namespace {
 
@@ -52,7 +54,8 @@ bool PackedWeight::serves(const at::Tensor& weight, const at::Tensor& input) con
          input.scalar_type() == weight.scalar_type() && input.dim() >= 2;
 }
 
-at::Tensor PackedWeight::linear(const at::Tensor& input, const at::Tensor& bias) const {
+at::Tensor PackedWeight::linear(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias) const {
+  if (skinny_linear_serves(input, weight)) return skinny_linear(input, weight, bias);
   return packed_linear(input, packed_, bias.defined() ? std::optional<at::Tensor>(bias) : std::nullopt);
 }
 
@@ -61,7 +64,7 @@ int64_t PackedWeight::bytes() const {
 }
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& input) {
-  if (packed.serves(weight, input)) return packed.linear(input, bias);
+  if (packed.serves(weight, input)) return packed.linear(input, weight, bias);
   return torch::nn::LinearImpl::forward(input);
 }
 
@@ -102,6 +105,11 @@ std::vector<at::Tensor> FusedProjections::forward(const at::Tensor& input) const
   }
   for (std::size_t i = 0; i < members_.size(); ++i) {
     if (!still_packed_from(members_[i]->weight, sources_[i].first, sources_[i].second)) return {};
+  }
+  if (skinny_linear_serves(input, members_.front()->weight)) {
+    std::vector<at::Tensor> outs;
+    for (const Linear& member : members_) outs.push_back(skinny_linear(input, member->weight, member->bias));
+    return outs;
   }
   const at::Tensor out = packed_linear(input, packed_, bias_.defined() ? std::optional<at::Tensor>(bias_) : std::nullopt);
   return out.split_with_sizes(sizes_, -1);

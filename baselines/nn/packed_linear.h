@@ -25,7 +25,9 @@ class PackedWeight {
   // True when `input` may use the packed copy of `weight`: same storage and version as packed, input
   // on the CPU in the same dtype.
   bool serves(const at::Tensor& weight, const at::Tensor& input) const;
-  at::Tensor linear(const at::Tensor& input, const at::Tensor& bias) const;
+  // input x weight^T + bias, where `weight` is the matrix this was packed from (serves() said so):
+  // inputs of a few rows read it directly instead (skinny_linear.h), the rest use the packed copy.
+  at::Tensor linear(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias) const;
   int64_t bytes() const;
 
  private:
@@ -53,7 +55,9 @@ class FusedProjections {
   // Fuses `members` when all are packable alike (CPU, float32 or bfloat16, one dtype, biases on all or
   // none); otherwise leaves them as they were. Returns the change in packed bytes.
   int64_t fuse(const std::vector<Linear>& members);
-  // Each member's output for `input`, or an empty vector when the fused copy cannot serve.
+  // Each member's output for `input`, or an empty vector when the fused copy cannot serve. Inputs of a
+  // few rows read the members' own weights instead (skinny_linear.h): one pass over each is all
+  // they need, and the packed GEMM is slower there.
   std::vector<at::Tensor> forward(const at::Tensor& input) const;
 
  private:
