@@ -50,7 +50,7 @@ class PhaseProgress {
       phase_ = p.phase;
       bar_ = std::make_unique<ProgressBar>(model_ + " " + label(p.phase), p.total);
     }
-    bar_->update(p.done, p.from_journal ? std::to_string(p.from_journal) + " from journal" : "");
+    bar_->update(p.done, p.from_journal ? std::to_string(p.from_journal) + " from journal" : "", p.from_journal);
   }
 
  private:

@@ -32,8 +32,9 @@ ProgressBar::~ProgressBar() {
   if (!finished_ && done_ > 0) finish();
 }
 
-void ProgressBar::update(size_t done, const std::string& note) {
+void ProgressBar::update(size_t done, const std::string& note, size_t reused) {
   done_ = std::min(done, total_);
+  reused_ = std::min(reused, done_);
   if (quiet_ || finished_) return;
   const auto now = std::chrono::steady_clock::now();
   if (terminal_) {
@@ -60,10 +61,11 @@ void ProgressBar::finish(const std::string& note) {
 void ProgressBar::draw(bool final_line, const std::string& note) {
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   const double fraction = total_ == 0 ? 1.0 : static_cast<double>(done_) / static_cast<double>(total_);
-  const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0;
-  const std::string timing = final_line || fraction <= 0
+  const size_t worked = done_ - std::min(reused_, done_);
+  const double rate = elapsed > 0 ? static_cast<double>(worked) / elapsed : 0;
+  const std::string timing = final_line || worked == 0 || rate <= 0
                                  ? format_duration(elapsed)
-                                 : format_duration(elapsed) + " < " + format_duration(elapsed * (1 - fraction) / fraction);
+                                 : format_duration(elapsed) + " < " + format_duration(static_cast<double>(total_ - done_) / rate);
   std::string text;
   if (terminal_) {
     constexpr int kWidth = 24;

@@ -17,7 +17,9 @@ class ProgressBar {
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
 
-  void update(size_t done, const std::string& note = "");
+  // `reused` of `done` took no work here (answers from a resumed run's journal): they count toward
+  // the bar but not toward the rate and the time left.
+  void update(size_t done, const std::string& note = "", size_t reused = 0);
   void finish(const std::string& note = "");
 
  private:
@@ -26,6 +28,7 @@ class ProgressBar {
   std::string label_;
   size_t total_;
   size_t done_ = 0;
+  size_t reused_ = 0;
   bool quiet_;
   bool terminal_;
   bool finished_ = false;
