@@ -309,6 +309,8 @@ json assemble_report(const EvaluationRequest& request, const LoadedLanguageModel
   // Run-dependent, like the timings: how much the journal answered.
   report["journal"] = {{"path", journal_path.filename().string()},
                        {"reused", evaluation["journal"]["reused"]},
+                       {"reused_model_seconds", evaluation["journal"]["reused_model_seconds"]},
+                       {"reused_untimed", evaluation["journal"]["reused_untimed"]},
                        {"model_requests", result.model_requests},
                        {"torn_lines", evaluation["journal"]["torn_lines"]}};
   report["model_fingerprint"] = evaluation["model_fingerprint"];

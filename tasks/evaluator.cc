@@ -1,6 +1,7 @@
 #include "tasks/evaluator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <numeric>
 #include <stdexcept>
@@ -87,8 +88,19 @@ struct RequestCounts {
   size_t loglikelihood = 0;   // requests, one per continuation
   size_t generate_until = 0;
   size_t reused = 0;          // instances answered by the journal
+  double reused_model_seconds = 0;  // what those answers cost the runs that wrote them
+  size_t reused_untimed = 0;        // reused answers whose journal line has no model_seconds
   size_t missing = 0;         // instances a rescore found no answer for
 };
+
+// What a reused answer cost the run that journaled it, where its line says.
+void count_model_seconds(const Journal& journal, const std::string& key, RequestCounts& counts) {
+  if (const std::optional<double> seconds = journal.model_seconds(key)) {
+    counts.reused_model_seconds += *seconds;
+  } else {
+    ++counts.reused_untimed;
+  }
+}
 
 // The instances of one request type that the journal did not answer, with their journal keys.
 struct PendingInstances {
@@ -118,6 +130,7 @@ PendingInstances take_answers_from_journal(RequestType type, const std::vector<c
         if (const InstanceResponse* done = options.journal->find(key)) {
           work.responses[t][i] = *done;
           ++pending.from_journal;
+          count_model_seconds(*options.journal, key, counts);
           continue;
         }
         options.journal->sync();
@@ -174,11 +187,14 @@ void answer_in_chunks(LanguageModel& model, RequestType type, const std::vector<
       chunk.push_back(&work.instance(pending.refs[order[k]]));
       out.push_back(&work.response(pending.refs[order[k]]));
     }
+    const auto started = std::chrono::steady_clock::now();
     answer_chunk(model, type, chunk, out);
+    const double share = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() /
+                         static_cast<double>(end - begin);
     if (options.journal) {
       for (size_t k = begin; k < end; ++k) {
         const InstanceRef& ref = pending.refs[order[k]];
-        options.journal->append(pending.keys[order[k]], *tasks[ref.task], work.instance(ref), work.response(ref));
+        options.journal->append(pending.keys[order[k]], *tasks[ref.task], work.instance(ref), work.response(ref), share);
       }
     }
     done += end - begin;
@@ -250,6 +266,7 @@ void answer_shared(LanguageModel& model, RequestType type, const std::vector<con
     if (offered[k].answered) {
       work.response(all.refs[k]) = *options.journal->find(all.keys[k]);
       ++pending.from_journal;
+      count_model_seconds(*options.journal, all.keys[k], counts);
       continue;
     }
     pending.refs.push_back(all.refs[k]);
@@ -360,6 +377,8 @@ nlohmann::json run(LanguageModel* model, const std::vector<const Task*>& tasks, 
   if (options.journal) {
     out["journal"] = {{"path", options.journal->path().string()},
                       {"reused", counts.reused},
+                      {"reused_model_seconds", counts.reused_model_seconds},
+                      {"reused_untimed", counts.reused_untimed},
                       {"torn_lines", options.journal->torn_lines()}};
   }
   if (options.log_samples) out["samples"] = std::move(scored.samples);

@@ -152,6 +152,7 @@ uint64_t Journal::read_lines(const std::filesystem::path& file, bool own) {
         models_[entry.at("model_fingerprint").get<std::string>()] = entry.at("model");
       } else {
         entries_[id] = response_from_json(entry.at("response"));
+        if (entry.contains("model_seconds")) model_seconds_[id] = entry.at("model_seconds").get<double>();
       }
       if (own) {
         own_keys_.insert(id);
@@ -190,14 +191,26 @@ const InstanceResponse* Journal::find(const std::string& key) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
+std::optional<double> Journal::model_seconds(const std::string& key) const {
+  const auto it = model_seconds_.find(key);
+  return it == model_seconds_.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
 void Journal::append(const std::string& key, const Task& task, const Instance& instance,
-                     const InstanceResponse& response) {
-  append_line({{"key", key},
-               {"task", task.name()},
-               {"doc_id", instance.doc_id},
-               {"type", to_string(instance.type)},
-               {"response", response_to_json(response)}});
+                     const InstanceResponse& response, std::optional<double> model_seconds) {
+  nlohmann::json line = {{"key", key},
+                         {"task", task.name()},
+                         {"doc_id", instance.doc_id},
+                         {"type", to_string(instance.type)},
+                         {"response", response_to_json(response)}};
+  if (model_seconds) line["model_seconds"] = *model_seconds;
+  append_line(line);
   entries_[key] = response;
+  if (model_seconds) {
+    model_seconds_[key] = *model_seconds;
+  } else {
+    model_seconds_.erase(key);
+  }
   own_keys_.insert(key);
   imported_lines_.erase(key);
 }

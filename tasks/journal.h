@@ -7,7 +7,7 @@
 //                     the request's decoding settings (stop strings, budget, sampling, seed) or its
 //                     scored continuations}
 //
-// One JSON object per line: {"key", "task", "doc_id", "type", "response": {...}}, plus one
+// One JSON object per line: {"key", "task", "doc_id", "type", "response": {...}, "model_seconds"}, plus one
 // {"model_fingerprint", "model": describe()} line per model that wrote to it (rescoring reports it). A line is written
 // with one write(2) on an O_APPEND descriptor, so concurrent writers never interleave inside a
 // line, and a kill leaves at most one torn line at the end; sync() (fdatasync) after each chunk makes
@@ -15,6 +15,9 @@
 // is accepted only as the last line: it is ignored, counted, and cut off before the next append. A
 // bad line anywhere else is an error naming the file and the line.
 // Scoring reads responses only, so a journal is enough to redo the scoring without the model.
+// "model_seconds" (optional; journals written before it lack it) is the instance's share of the
+// model call that answered it (the call's wall seconds over its instances), so that a report joined
+// from several resumed runs can still say what the whole evaluation cost.
 
 #include <cstddef>
 #include <cstdint>
@@ -57,8 +60,12 @@ class Journal {
   size_t adopt_imported();
 
   const InstanceResponse* find(const std::string& key) const;
-  // Appends one line with one write(2) (and remembers it); durable once sync() returns.
-  void append(const std::string& key, const Task& task, const Instance& instance, const InstanceResponse& response);
+  // The model seconds recorded with the answer for `key`, if its line has them.
+  std::optional<double> model_seconds(const std::string& key) const;
+  // Appends one line with one write(2) (and remembers it); durable once sync() returns. `model_seconds`
+  // is written when given (answers relayed from other processes have none of their own).
+  void append(const std::string& key, const Task& task, const Instance& instance, const InstanceResponse& response,
+              std::optional<double> model_seconds = std::nullopt);
   // fdatasync(2): what was appended survives a crash of the machine, not just of the process.
   void sync();
 
@@ -73,6 +80,7 @@ class Journal {
  private:
   std::filesystem::path path_;
   int fd_ = -1;
+  std::unordered_map<std::string, double> model_seconds_;
   void load();
   // Loads the lines of `file` into entries_ and models_; returns where its torn last line starts
   // (torn_lines_ is set to 1 when it has one).

@@ -2,7 +2,8 @@
 // during HumanEval's execution and during scoring (ENGRAM_CRASH_AT, tasks/crash_point.h), then rerun
 // with --resume, ends in the report an uninterrupted run writes, timings and run facts aside; and
 // the resumed run asks the model only for what its journal does not hold (journal.model_requests,
-// counted at the model interface), so a resume that ignored the journal fails.
+// counted at the model interface), so a resume that ignored the journal fails; and it reports the
+// model time the killed run spent on the answers it reuses (journal.reused_model_seconds).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -50,6 +51,19 @@ json journaled_requests(const fs::path& journal) {
   return {{"loglikelihood", loglikelihood}, {"loglikelihood_rolling", 0}, {"generate_until", generations}};
 }
 
+// The model seconds the journal's answer lines carry; every answer line must carry them.
+double journaled_model_seconds(const fs::path& journal) {
+  double seconds = 0;
+  std::ifstream in(journal);
+  for (std::string line; std::getline(in, line);) {
+    const json entry = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!entry.is_object() || !entry.contains("type")) continue;
+    EXPECT_TRUE(entry.contains("model_seconds")) << line.substr(0, 200);
+    seconds += entry.value("model_seconds", 0.0);
+  }
+  return seconds;
+}
+
 // What a resumed run must have asked the model: everything the full run asked, less the journal's.
 json still_to_answer(const json& all, const json& journaled) {
   json out = json::object();
@@ -69,12 +83,19 @@ json crash_then_resume(const fs::path& dir, const std::string& arguments, const 
   EXPECT_FALSE(fs::exists(report)) << "a killed run must not leave a report";
   EXPECT_TRUE(fs::exists(dir / "report.journal.jsonl"));
   const json journaled = journaled_requests(dir / "report.journal.jsonl");
+  const double journaled_seconds = journaled_model_seconds(dir / "report.journal.jsonl");
   EXPECT_GT(journaled["loglikelihood"].get<int64_t>() + journaled["generate_until"].get<int64_t>(), 0) << crash_at;
   const auto [code, output] = testing::run_engram_bench(base + " --resume");
   EXPECT_EQ(code, 0) << output;
   const json resumed = read_json(report);
   EXPECT_EQ(resumed["journal"]["model_requests"], still_to_answer(all_requests, journaled))
       << "after a kill at " << crash_at << ", with " << journaled.dump() << " in the journal";
+  // The killed run's model time comes back with its answers, so the joined report can say what the
+  // whole evaluation cost.
+  EXPECT_GT(journaled_seconds, 0.0) << crash_at;
+  EXPECT_NEAR(resumed["journal"]["reused_model_seconds"].get<double>(), journaled_seconds, 1e-9 * (1 + journaled_seconds))
+      << crash_at;
+  EXPECT_EQ(resumed["journal"]["reused_untimed"].get<size_t>(), 0u) << crash_at;
   return resumed;
 }
 

@@ -109,8 +109,17 @@ int run_eval(EvalOptions options) {
   }
   if (report.contains("determinism_audit")) std::cout << harness::describe_audit(report["determinism_audit"]) << "\n";
   if (report["journal"]["reused"].get<size_t>() > 0) {
-    std::cout << fmt::format("{} instance(s) reused from the journal {}\n", report["journal"]["reused"].get<size_t>(),
+    const nlohmann::json& journal = report["journal"];
+    std::cout << fmt::format("{} instance(s) reused from the journal {}", journal["reused"].get<size_t>(),
                              outcome.journal_path.string());
+    // Earlier runs' model time, so that a report joined from several runs still says what it cost.
+    const size_t untimed = journal.value("reused_untimed", size_t{0});
+    if (untimed < journal["reused"].get<size_t>()) {
+      std::cout << fmt::format(" ({:.1f} s of model time in the runs that answered them{})",
+                               journal.value("reused_model_seconds", 0.0),
+                               untimed ? fmt::format("; {} answer(s) journaled without a time", untimed) : "");
+    }
+    std::cout << "\n";
   }
   std::cout << "report written to " << outcome.report_path.string() << "\n";
   return 0;
