@@ -27,7 +27,9 @@ void check_task_list(const std::vector<const Task*>& tasks) {
     if (tasks[t] == nullptr) throw std::invalid_argument("evaluate: null task");
     for (size_t u = 0; u < t; ++u) {
       if (tasks[u]->name() == tasks[t]->name()) {
-        throw std::invalid_argument("evaluate: task " + tasks[t]->name() + " given twice");
+        const std::string& name = tasks[t]->name();
+        throw std::invalid_argument("evaluate: task " + name + " given twice (several of its subtasks go in one entry, joined by '+': " +
+                                    name + ":first+second)");
       }
     }
   }
