@@ -61,7 +61,7 @@ void ProgressBar::finish(const std::string& note) {
 void ProgressBar::draw(bool final_line, const std::string& note) {
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   const double fraction = total_ == 0 ? 1.0 : static_cast<double>(done_) / static_cast<double>(total_);
-  const size_t worked = done_ - std::min(reused_, done_);
+  const size_t worked = done_ - reused_;  // update() keeps reused_ <= done_, and finish() only raises done_
   const double rate = elapsed > 0 ? static_cast<double>(worked) / elapsed : 0;
   const std::string timing = final_line || worked == 0 || rate <= 0
                                  ? format_duration(elapsed)

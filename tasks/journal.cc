@@ -151,8 +151,9 @@ uint64_t Journal::read_lines(const std::filesystem::path& file, bool own) {
       if (is_model) {
         models_[entry.at("model_fingerprint").get<std::string>()] = entry.at("model");
       } else {
-        entries_[id] = response_from_json(entry.at("response"));
-        if (entry.contains("model_seconds")) model_seconds_[id] = entry.at("model_seconds").get<double>();
+        entries_[id] = {response_from_json(entry.at("response")),
+                        entry.contains("model_seconds") ? std::optional<double>(entry.at("model_seconds").get<double>())
+                                                        : std::nullopt};
       }
       if (own) {
         own_keys_.insert(id);
@@ -188,12 +189,12 @@ Journal::~Journal() {
 
 const InstanceResponse* Journal::find(const std::string& key) const {
   const auto it = entries_.find(key);
-  return it == entries_.end() ? nullptr : &it->second;
+  return it == entries_.end() ? nullptr : &it->second.response;
 }
 
 std::optional<double> Journal::model_seconds(const std::string& key) const {
-  const auto it = model_seconds_.find(key);
-  return it == model_seconds_.end() ? std::nullopt : std::optional<double>(it->second);
+  const auto it = entries_.find(key);
+  return it == entries_.end() ? std::nullopt : it->second.model_seconds;
 }
 
 void Journal::append(const std::string& key, const Task& task, const Instance& instance,
@@ -205,12 +206,7 @@ void Journal::append(const std::string& key, const Task& task, const Instance& i
                          {"response", response_to_json(response)}};
   if (model_seconds) line["model_seconds"] = *model_seconds;
   append_line(line);
-  entries_[key] = response;
-  if (model_seconds) {
-    model_seconds_[key] = *model_seconds;
-  } else {
-    model_seconds_.erase(key);
-  }
+  entries_[key] = {response, model_seconds};
   own_keys_.insert(key);
   imported_lines_.erase(key);
 }

@@ -80,7 +80,6 @@ class Journal {
  private:
   std::filesystem::path path_;
   int fd_ = -1;
-  std::unordered_map<std::string, double> model_seconds_;
   void load();
   // Loads the lines of `file` into entries_ and models_; returns where its torn last line starts
   // (torn_lines_ is set to 1 when it has one).
@@ -90,7 +89,11 @@ class Journal {
   std::optional<uint64_t> torn_tail_offset_;  // where the torn last line starts, until it is cut
   uint64_t loaded_bytes_ = 0;
 
-  std::unordered_map<std::string, InstanceResponse> entries_;
+  struct Entry {
+    InstanceResponse response;
+    std::optional<double> model_seconds;  // absent on lines written before journals recorded it
+  };
+  std::unordered_map<std::string, Entry> entries_;
   std::map<std::string, nlohmann::json> models_;
   // What only imported files hold (key or model fingerprint -> its line), until adopted.
   std::unordered_set<std::string> own_keys_;
