@@ -3,6 +3,7 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -106,7 +107,8 @@ std::vector<at::Tensor> FusedProjections::forward(const at::Tensor& input) const
   for (std::size_t i = 0; i < members_.size(); ++i) {
     if (!still_packed_from(members_[i]->weight, sources_[i].first, sources_[i].second)) return {};
   }
-  if (skinny_linear_serves(input, members_.front()->weight)) {
+  if (std::all_of(members_.begin(), members_.end(),
+                  [&](const Linear& member) { return skinny_linear_serves(input, member->weight); })) {
     std::vector<at::Tensor> outs;
     for (const Linear& member : members_) outs.push_back(skinny_linear(input, member->weight, member->bias));
     return outs;
