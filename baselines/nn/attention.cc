@@ -7,6 +7,7 @@
 #include <tuple>
 #include <vector>
 
+#include "baselines/nn/paged_attention.h"
 #include "baselines/nn/rope.h"
 #include "baselines/nn/shared_prefix_attention.h"
 #include "baselines/nn/short_query_attention.h"
@@ -65,6 +66,21 @@ at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
   return outputs.size() == 1 ? outputs.front() : at::cat(outputs, 0);
 }
 
+// Longest shared prefix a paged step's rows read before their own keys.
+int64_t longest_shared_prefix(const PagedStep& step) {
+  int64_t longest = 0;
+  for (const PagedStep::SharedRows& range : step.shared) {
+    if (range.slots.defined()) longest = std::max(longest, range.slots.numel());
+  }
+  return longest;
+}
+
+// A paged decode step that can read the pools in place (paged_attention.h), judged before its
+// entries are stored.
+bool reads_pools_in_place(const at::Tensor& q, const AttentionCache* cache, const StepInputs& inputs) {
+  return cache && cache->step && !inputs.cache_slots.defined() && paged_attention_takes_queries(q);
+}
+
 }  // namespace
 
 bool mla_absorbs(const MlaConfig& dims, int64_t queries, int64_t keys) {
@@ -120,6 +136,13 @@ torch::Tensor MlaAttentionImpl::forward(const torch::Tensor& x, const StepInputs
   at::Tensor latent = kv_a_layernorm->forward(kv_a.narrow(-1, 0, dims_.kv_lora_rank));
   at::Tensor k_rot = apply_rotary(kv_a.narrow(-1, dims_.kv_lora_rank, rope).view({batch, 1, length, rope}),
                                   inputs.cos, inputs.sin, interleave_);
+  if (reads_pools_in_place(q_rot, cache, inputs) && !kv_b_proj->bias.defined() &&
+      mla_absorbs(dims_, length, cache->step->read_slots.size(1) + longest_shared_prefix(*cache->step))) {
+    cache->store_paged(latent, 1, k_rot, 2);
+    const at::Tensor out = attend_paged_absorbed(q_nope, q_rot, *cache, inputs);
+    // Otherwise append() below stores the same entries again and gathers them.
+    if (out.defined()) return o_proj->forward(out.transpose(1, 2).reshape({batch, length, heads_ * dims_.v_head_dim}));
+  }
   std::vector<SharedEntries> shared;  // the step's shared prefixes: latent, rotary key
   if (cache && inputs.cache_slots.defined()) {
     latent = store_at_slots(cache->first, latent, 1, inputs.cache_slots);
@@ -175,6 +198,25 @@ at::Tensor MlaAttentionImpl::attend_absorbed(const at::Tensor& q_nope, const at:
   return at::matmul(out_latent, w.narrow(1, nope, dims_.v_head_dim).transpose(1, 2));
 }
 
+at::Tensor MlaAttentionImpl::attend_paged_absorbed(const at::Tensor& q_nope, const at::Tensor& q_rot,
+                                                  const AttentionCache& cache, const StepInputs& inputs) {
+  const int64_t nope = dims_.qk_nope_head_dim, rank = dims_.kv_lora_rank;
+  const at::Tensor w = kv_b_proj->weight.view({heads_, nope + dims_.v_head_dim, rank});
+  // The latent pool [slots, rank] is one key head's keys (with the rotary pool beside) and values.
+  const at::Tensor latent_pool = cache.first_pool.unsqueeze(1);
+  PagedAttentionInputs paged;
+  paged.q = at::cat({at::matmul(q_nope, w.narrow(1, 0, nope)), q_rot}, -1);
+  paged.key_pool = latent_pool;
+  paged.key_extra = cache.second_pool;
+  paged.value_pool = latent_pool;
+  paged.step = cache.step.get();
+  paged.mask = inputs.mask;
+  paged.causal = inputs.causal;
+  paged.scale = scale_;
+  if (!paged_attention_serves(paged)) return {};
+  return at::matmul(paged_attention(paged), w.narrow(1, nope, dims_.v_head_dim).transpose(1, 2));
+}
+
 GqaAttentionImpl::GqaAttentionImpl(const ModelConfig& config)
     : heads_(config.num_attention_heads), kv_heads_(config.num_key_value_heads), head_dim_(config.head_dim),
       scale_(1.0 / std::sqrt(static_cast<double>(config.head_dim))) {
@@ -194,6 +236,21 @@ torch::Tensor GqaAttentionImpl::forward(const torch::Tensor& x, const StepInputs
   at::Tensor k = apply_rotary(qkv[1].view({batch, length, kv_heads_, head_dim_}).transpose(1, 2),
                               inputs.cos, inputs.sin, false);
   at::Tensor v = qkv[2].view({batch, length, kv_heads_, head_dim_}).transpose(1, 2);
+  if (reads_pools_in_place(q, cache, inputs)) {
+    cache->store_paged(k, 2, v, 2);
+    PagedAttentionInputs paged;
+    paged.q = q;
+    paged.key_pool = cache->first_pool;
+    paged.value_pool = cache->second_pool;
+    paged.step = cache->step.get();
+    paged.mask = inputs.mask;
+    paged.causal = inputs.causal;
+    paged.scale = scale_;
+    // Otherwise append() below stores the same entries again and gathers them.
+    if (paged_attention_serves(paged)) {
+      return o_proj->forward(paged_attention(paged).transpose(1, 2).reshape({batch, length, heads_ * head_dim_}));
+    }
+  }
   std::vector<SharedEntries> shared;
   if (cache && inputs.cache_slots.defined()) {
     k = store_at_slots(cache->first, k, 2, inputs.cache_slots);

@@ -47,6 +47,10 @@ class MlaAttentionImpl : public AttentionImpl {
   at::Tensor attend_absorbed(const at::Tensor& q_nope, const at::Tensor& q_rot, const at::Tensor& latent,
                              const at::Tensor& k_rot, const std::vector<SharedEntries>& shared,
                              const StepInputs& inputs);
+  // attend_absorbed for a paged decode step, reading the cache's pools in place (paged_attention.h);
+  // undefined where that path does not serve the step.
+  at::Tensor attend_paged_absorbed(const at::Tensor& q_nope, const at::Tensor& q_rot, const AttentionCache& cache,
+                                   const StepInputs& inputs);
   // Per-head keys and values from latent [B, S, rank] and rotary key [B, 1, S, rope].
   std::pair<at::Tensor, at::Tensor> expand(const at::Tensor& latent, const at::Tensor& k_rot);
 

@@ -22,9 +22,9 @@ at::Tensor append_dense(const at::Tensor& cached, const at::Tensor& fresh, int64
   return cached.defined() ? at::cat({cached, fresh}, time_dim) : fresh;
 }
 
-// Writes `fresh` (time along time_dim) into the pool at the step's write slots and reads back each
-// row's read slots in the same layout. The pool is created on first use, one row per slot.
-at::Tensor append_paged(at::Tensor& pool, const at::Tensor& fresh, int64_t time_dim, const PagedStep& step) {
+// Writes `fresh` (time along time_dim) into the pool at the step's write slots; the pool is created
+// on first use, one row per slot. Returns a token's entry shape.
+std::vector<int64_t> write_paged(at::Tensor& pool, const at::Tensor& fresh, int64_t time_dim, const PagedStep& step) {
   const int64_t batch = fresh.size(0), length = fresh.size(time_dim);
   const at::Tensor per_token = fresh.movedim(time_dim, 1).reshape({batch * length, -1});
   std::vector<int64_t> token_shape = fresh.movedim(time_dim, 1).sizes().slice(2).vec();
@@ -34,6 +34,13 @@ at::Tensor append_paged(at::Tensor& pool, const at::Tensor& fresh, int64_t time_
     pool = at::empty(pool_shape, fresh.options());
   }
   pool.view({step.slots, -1}).index_copy_(0, step.write_slots.reshape({-1}), per_token);
+  return token_shape;
+}
+
+// write_paged, then each row's read slots read back in fresh's layout.
+at::Tensor append_paged(at::Tensor& pool, const at::Tensor& fresh, int64_t time_dim, const PagedStep& step) {
+  const int64_t batch = fresh.size(0);
+  const std::vector<int64_t> token_shape = write_paged(pool, fresh, time_dim, step);
   const int64_t keys = step.read_slots.size(1);
   std::vector<int64_t> read_shape{batch, keys};
   read_shape.insert(read_shape.end(), token_shape.begin(), token_shape.end());
@@ -59,6 +66,13 @@ std::vector<SharedEntries> AttentionCache::shared_prefixes(int64_t first_time_di
     out.push_back(std::move(entries));
   }
   return out;
+}
+
+void AttentionCache::store_paged(const at::Tensor& first_new, int64_t first_time_dim, const at::Tensor& second_new,
+                                 int64_t second_time_dim) {
+  TORCH_CHECK(step, "AttentionCache::store_paged: the cache has no paged step");
+  write_paged(first_pool, first_new, first_time_dim, *step);
+  write_paged(second_pool, second_new, second_time_dim, *step);
 }
 
 std::pair<at::Tensor, at::Tensor> AttentionCache::append(const at::Tensor& first_new, int64_t first_time_dim,

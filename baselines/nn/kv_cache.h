@@ -52,6 +52,11 @@ struct AttentionCache {
   std::pair<at::Tensor, at::Tensor> append(const at::Tensor& first_new, int64_t first_time_dim,
                                            const at::Tensor& second_new, int64_t second_time_dim);
 
+  // Paged mode: stores this step's entries in the pools (created on first use) and reads nothing
+  // back, for attention that reads the pools itself (paged_attention.h).
+  void store_paged(const at::Tensor& first_new, int64_t first_time_dim, const at::Tensor& second_new,
+                   int64_t second_time_dim);
+
   // The step's shared prefixes (PagedStep::shared), one entry per row range; empty where the step
   // has none. Call after append, which creates the pools.
   std::vector<SharedEntries> shared_prefixes(int64_t first_time_dim, int64_t second_time_dim) const;
