@@ -121,27 +121,35 @@ TEST(GgufModel, SmolLM2EngineGenerationWithDraftsMatchesTransformers) {
     expected.push_back(loaded.tokenizer->decode(tokens, false));
   }
   ASSERT_EQ(requests.size(), 3u);
-  for (const int64_t batch : {int64_t{1}, int64_t{3}}) {
-    for (const int64_t drafts : {int64_t{7}, int64_t{0}}) {
-      harness::EngineOptions options;
-      options.batch_size = batch;
-      options.max_length = 8192;
-      options.speculative_tokens = drafts;
-      harness::EngineModel engine(loaded.model, loaded.tokenizer, options);
-      const auto results = engine.generate_until(requests);
-      for (std::size_t i = 0; i < requests.size(); ++i) {
-        EXPECT_EQ(results[i].text, expected[i]) << "batch " << batch << ", drafts " << drafts << ", prompt " << i;
-      }
-      const harness::ContinuousBatchingStats& stats = engine.generation_stats();
-      if (drafts > 0) {
-        // "The quick brown fox" continues by repeating itself: drafts are tried and taken.
-        EXPECT_GT(stats.speculative_steps, 0) << "batch " << batch;
-        EXPECT_GT(stats.accepted_tokens, 0) << "batch " << batch;
-      } else {
-        EXPECT_EQ(stats.speculative_steps, 0);
+  // Decode attention reads the paged pools in place where the CPU has AVX-512, and gathers them
+  // otherwise (ENGRAM_PAGED_ATTENTION=0): both must give transformers' tokens.
+  for (const char* in_place : {"1", "0"}) {
+    ::setenv("ENGRAM_PAGED_ATTENTION", in_place, 1);
+    for (const int64_t batch : {int64_t{1}, int64_t{3}}) {
+      for (const int64_t drafts : {int64_t{7}, int64_t{0}}) {
+        harness::EngineOptions options;
+        options.batch_size = batch;
+        options.max_length = 8192;
+        options.speculative_tokens = drafts;
+        harness::EngineModel engine(loaded.model, loaded.tokenizer, options);
+        const auto results = engine.generate_until(requests);
+        const std::string where = "batch " + std::to_string(batch) + ", drafts " + std::to_string(drafts) +
+                                  ", ENGRAM_PAGED_ATTENTION=" + in_place;
+        for (std::size_t i = 0; i < requests.size(); ++i) {
+          EXPECT_EQ(results[i].text, expected[i]) << where << ", prompt " << i;
+        }
+        const harness::ContinuousBatchingStats& stats = engine.generation_stats();
+        if (drafts > 0) {
+          // "The quick brown fox" continues by repeating itself: drafts are tried and taken.
+          EXPECT_GT(stats.speculative_steps, 0) << where;
+          EXPECT_GT(stats.accepted_tokens, 0) << where;
+        } else {
+          EXPECT_EQ(stats.speculative_steps, 0);
+        }
       }
     }
   }
+  ::unsetenv("ENGRAM_PAGED_ATTENTION");
 }
 
 TEST(CliInspect, GgufFileSummary) {

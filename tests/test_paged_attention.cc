@@ -7,10 +7,14 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "baselines/model_config.h"
+#include "baselines/nn/attention.h"
 #include "baselines/nn/kv_cache.h"
 #include "baselines/nn/paged_attention.h"
 
@@ -234,6 +238,61 @@ TEST(PagedAttention, ServesOnlyShortStepsOverContiguousCpuPools) {
   model::PagedAttentionInputs wrong_mask = in;
   wrong_mask.mask = at::ones({c.rows, 1, 1, c.own + 1}, at::kBool);
   EXPECT_THROW(model::paged_attention(wrong_mask), c10::Error);
+}
+
+// Rows whose whole cache is their shared prefix (identical prompts of whole blocks) verifying several
+// drafted tokens: the step has no past of its own, so it comes without a mask, and each new token must
+// still see only the prefix and the new tokens before it. Both paths (in place, and gathering, turned
+// on by ENGRAM_PAGED_ATTENTION=0) against the same layer run over prefix + tokens without a cache.
+TEST(PagedAttention, NewTokensAfterOnlyASharedPrefixSeeOnlyTheirPast) {
+  at::manual_seed(13);
+  at::NoGradGuard no_grad;
+  model::ModelConfig config;
+  config.hidden_size = 32;
+  config.num_attention_heads = 4;
+  config.num_key_value_heads = 2;
+  config.head_dim = 8;
+  auto attention = std::make_shared<model::GqaAttentionImpl>(config);
+  const int64_t prefix = 16, length = 3, rows = 2;
+  const at::Tensor prefix_x = at::randn({1, prefix, config.hidden_size});
+  const at::Tensor new_x = at::randn({rows, length, config.hidden_size});
+  // No rotation (cos 1, sin 0): positions play no part in what is compared.
+  const auto inputs = [&](int64_t batch, int64_t tokens) {
+    model::StepInputs in;
+    in.cos = at::ones({batch, tokens, config.head_dim});
+    in.sin = at::zeros({batch, tokens, config.head_dim});
+    in.causal = true;
+    return in;
+  };
+  std::vector<at::Tensor> expected;
+  for (int64_t r = 0; r < rows; ++r) {
+    const at::Tensor whole = at::cat({prefix_x, new_x.narrow(0, r, 1)}, 1);
+    expected.push_back(attention->forward(whole, inputs(1, prefix + length), nullptr).narrow(1, prefix, length));
+  }
+
+  model::AttentionCache cache;
+  auto fill = std::make_shared<model::PagedStep>();
+  fill->slots = 64;
+  fill->write_slots = at::arange(prefix, at::kLong).view({1, prefix});
+  fill->read_slots = fill->write_slots;
+  cache.step = fill;
+  attention->forward(prefix_x, inputs(1, prefix), &cache);
+  auto step = std::make_shared<model::PagedStep>();
+  step->slots = 64;
+  step->write_slots = at::arange(prefix, prefix + rows * length, at::kLong).view({rows, length});
+  step->read_slots = step->write_slots;
+  step->shared.push_back({0, rows, at::arange(prefix, at::kLong)});
+  cache.step = step;
+  for (const char* in_place : {"1", "0"}) {
+    ::setenv("ENGRAM_PAGED_ATTENTION", in_place, 1);
+    const at::Tensor got = attention->forward(new_x, inputs(rows, length), &cache);
+    for (int64_t r = 0; r < rows; ++r) {
+      EXPECT_TRUE(at::allclose(got.narrow(0, r, 1), expected[static_cast<std::size_t>(r)], 1e-5, 1e-5))
+          << "ENGRAM_PAGED_ATTENTION=" << in_place << ", row " << r << ": worst difference "
+          << (got.narrow(0, r, 1) - expected[static_cast<std::size_t>(r)]).abs().max().item<double>();
+    }
+  }
+  ::unsetenv("ENGRAM_PAGED_ATTENTION");
 }
 
 }  // namespace

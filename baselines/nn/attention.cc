@@ -55,10 +55,17 @@ std::vector<SharedKeys> shared_keys(const std::vector<SharedEntries>& entries, M
 at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const StepInputs& inputs,
                   double scale, bool grouped, const std::vector<SharedKeys>& shared = {}) {
   if (shared.empty()) return attend_rows(q, k, v, inputs.mask, inputs.causal, scale, grouped);
+  // Without a mask, several new tokens after the prefix (rows whose whole cache is the prefix) still
+  // see only their own past: shared_prefix_attention treats no mask as every key visible.
+  at::Tensor own_mask = inputs.mask;
+  const int64_t length = q.size(2), own = k.size(2);
+  if (!own_mask.defined() && inputs.causal && length > 1) {
+    own_mask = at::ones({length, own}, q.options().dtype(at::kBool)).tril(own - length).view({1, 1, length, own});
+  }
   std::vector<at::Tensor> outputs;
   for (const SharedKeys& range : shared) {
     const auto rows = [&range](const at::Tensor& t) { return t.narrow(0, range.first_row, range.rows); };
-    const at::Tensor mask = inputs.mask.defined() && inputs.mask.size(0) > 1 ? rows(inputs.mask) : inputs.mask;
+    const at::Tensor mask = own_mask.defined() && own_mask.size(0) > 1 ? rows(own_mask) : own_mask;
     outputs.push_back(range.k.defined()
                           ? shared_prefix_attention(rows(q), range.k, range.v, rows(k), rows(v), mask, scale)
                           : attend_rows(rows(q), rows(k), rows(v), mask, inputs.causal, scale, grouped));

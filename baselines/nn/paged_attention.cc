@@ -25,14 +25,13 @@ namespace {
 
 constexpr int64_t kLanes = 16;
 
+// The variable is read at every call (a few hundred per decode step), so that a test or a
+// comparison can turn the path off and on in one process.
 bool cpu_serves() {
-  static const bool serves = [] {
-    const char* value = std::getenv("ENGRAM_PAGED_ATTENTION");
-    if (value != nullptr && std::strcmp(value, "0") == 0) return false;
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl");
-  }();
-  return serves;
+  static const bool has_avx512 =
+      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  const char* value = std::getenv("ENGRAM_PAGED_ATTENTION");
+  return has_avx512 && (value == nullptr || std::strcmp(value, "0") != 0);
 }
 
 __mmask16 tail_mask(int64_t n) { return static_cast<__mmask16>((uint32_t{1} << n) - 1); }
