@@ -238,6 +238,19 @@ TEST(PagedAttention, ServesOnlyShortStepsOverContiguousCpuPools) {
   model::PagedAttentionInputs wrong_mask = in;
   wrong_mask.mask = at::ones({c.rows, 1, 1, c.own + 1}, at::kBool);
   EXPECT_THROW(model::paged_attention(wrong_mask), c10::Error);
+
+  model::PagedStep outside = *built.step;
+  outside.read_slots = outside.read_slots.clone();
+  outside.read_slots[1][2] = in.key_pool.size(0);
+  model::PagedAttentionInputs out_of_pool = in;
+  out_of_pool.step = &outside;
+  EXPECT_THROW(model::paged_attention(out_of_pool), c10::Error) << "a slot past the pool";
+
+  model::PagedStep uncovered = *built.step;
+  uncovered.shared.front().rows = c.rows - 1;
+  model::PagedAttentionInputs missing_row = in;
+  missing_row.step = &uncovered;
+  EXPECT_THROW(model::paged_attention(missing_row), c10::Error) << "a row in no shared range";
 }
 
 // Rows whose whole cache is their shared prefix (identical prompts of whole blocks) verifying several

@@ -344,6 +344,25 @@ at::Tensor paged_attention(const PagedAttentionInputs& inputs) {
                 "paged_attention: mask ", m.sizes(), " does not match ", inputs.q.size(2), " queries over ",
                 inputs.step->read_slots.size(1), " own keys");
   }
+  // The kernel reads slots unchecked, so they are checked here: index_select would have.
+  const PagedStep& step = *inputs.step;
+  const int64_t slots = inputs.key_pool.size(0);
+  const auto check_slots = [slots](const at::Tensor& t, const char* what) {
+    TORCH_CHECK(t.scalar_type() == at::kLong && t.device().is_cpu(), "paged_attention: ", what, " must be CPU int64");
+    if (t.numel() == 0) return;
+    const auto [low, high] = at::aminmax(t);
+    TORCH_CHECK(low.item<int64_t>() >= 0 && high.item<int64_t>() < slots, "paged_attention: ", what, " name slots ",
+                low.item<int64_t>(), "..", high.item<int64_t>(), " of a pool of ", slots);
+  };
+  check_slots(step.read_slots, "read_slots");
+  int64_t covered = 0;
+  for (const PagedStep::SharedRows& range : step.shared) {
+    TORCH_CHECK(range.first_row == covered && range.rows > 0, "paged_attention: shared row ranges must cover the batch in order");
+    covered += range.rows;
+    if (range.slots.defined()) check_slots(range.slots, "shared prefix slots");
+  }
+  TORCH_CHECK(step.shared.empty() || covered == inputs.q.size(0), "paged_attention: shared row ranges cover ", covered,
+              " of ", inputs.q.size(0), " rows");
   return inputs.key_pool.scalar_type() == at::kBFloat16 ? run<Bf16Pool>(inputs) : run<Float32Pool>(inputs);
 }
 
