@@ -11,6 +11,7 @@
 #include "baselines/nn/rope.h"
 #include "baselines/nn/shared_prefix_attention.h"
 #include "baselines/nn/short_query_attention.h"
+#include "baselines/nn/step_masks.h"
 
 namespace engram::model {
 namespace {
@@ -60,7 +61,7 @@ at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
   at::Tensor own_mask = inputs.mask;
   const int64_t length = q.size(2), own = k.size(2);
   if (!own_mask.defined() && inputs.causal && length > 1) {
-    own_mask = at::ones({length, own}, q.options().dtype(at::kBool)).tril(own - length).view({1, 1, length, own});
+    own_mask = bottom_right_causal(own - length, length, q.device()).view({1, 1, length, own});
   }
   std::vector<at::Tensor> outputs;
   for (const SharedKeys& range : shared) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "baselines/nn/kv_cache.h"
+#include "baselines/nn/step_masks.h"
 
 // GCC 12 reports _mm512_reduce_add_ps's deliberately undefined upper lanes as maybe-uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -245,7 +246,7 @@ at::Tensor run(const PagedAttentionInputs& in) {
   if (in.mask.defined()) {
     visible = in.mask.to(at::kBool).reshape({in.mask.size(0), length, own}).contiguous();
   } else if (in.causal) {
-    visible = at::ones({length, own}, at::kBool).tril(own - length).unsqueeze(0).contiguous();
+    visible = bottom_right_causal(own - length, length, at::kCPU).unsqueeze(0).contiguous();
   }
   const bool* visible_data = visible.defined() ? visible.data_ptr<bool>() : nullptr;
   const int64_t visible_rows = visible.defined() ? visible.size(0) : 0;

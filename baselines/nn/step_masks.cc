@@ -3,17 +3,13 @@
 #include <ATen/ATen.h>
 
 namespace engram::model {
-namespace {
 
-// [T, past + T]: query t (absolute past + t) sees keys 0 .. past + t.
 at::Tensor bottom_right_causal(int64_t past, int64_t length, const c10::Device& device) {
   const auto options = at::TensorOptions().dtype(at::kLong).device(device);
   const at::Tensor query_pos = at::arange(past, past + length, options);
   const at::Tensor key_pos = at::arange(past + length, options);
   return key_pos.unsqueeze(0) <= query_pos.unsqueeze(1);
 }
-
-}  // namespace
 
 StepMasks step_masks(int64_t batch, int64_t past, int64_t length, const at::Tensor& attention_mask,
                      const c10::Device& device) {

@@ -16,6 +16,9 @@ struct StepMasks {
   at::Tensor token_mask;  // [B, T] bool, false at padding; undefined: no padding in this step
 };
 
+// [T, past + T] bool: query t (absolute position past + t) sees keys 0 .. past + t.
+at::Tensor bottom_right_causal(int64_t past, int64_t length, const c10::Device& device);
+
 // attention_mask: [B, past + T], nonzero = a real token, or undefined. A mask without zeros is
 // treated as absent, so unpadded batches keep the fast paths.
 StepMasks step_masks(int64_t batch, int64_t past, int64_t length, const at::Tensor& attention_mask,
